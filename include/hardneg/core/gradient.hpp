@@ -1,0 +1,158 @@
+// Sparse gradients: the rows of each parameter table a mini-batch touched.
+//
+// Each trainer thread accumulates into its own GradientAccumulator (one per
+// thread, static share of the batch). SparseGradient::merge then sums the
+// threads' rows in thread order, so the result depends on the thread count
+// but never on scheduling: same seed + data + threads = identical bytes.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "hardneg/core/aligned.hpp"
+#include "hardneg/core/matrix.hpp"
+#include "hardneg/core/thread_pool.hpp"
+#include "hardneg/core/types.hpp"
+
+namespace hardneg {
+
+namespace detail {
+/// Rows of one table touched in a batch: ids in first-touch order, a dense
+/// id -> slot index, and the accumulated values (slot-major, `stride` floats).
+struct SparseRows {
+  std::vector<std::int32_t> slot_of;  // -1 when untouched
+  std::vector<index_t> ids;
+  aligned_vector<real> values;
+  std::size_t dim = 0;
+  std::size_t stride = 0;
+
+  void shape(std::size_t rows, std::size_t dim_, std::size_t stride_) {
+    if (slot_of.size() != rows) slot_of.assign(rows, -1);
+    dim = dim_;
+    stride = stride_;
+  }
+  void reserve(std::size_t n_rows) {
+    ids.reserve(n_rows);
+    if (values.size() < n_rows * stride) values.resize(n_rows * stride);
+  }
+  std::size_t size() const noexcept { return ids.size(); }
+  real* slot_ptr(std::size_t slot) noexcept { return values.data() + slot * stride; }
+  const real* slot_ptr(std::size_t slot) const noexcept { return values.data() + slot * stride; }
+  /// The row of `id`, zero-filled on first touch.
+  real* touch(index_t id) {
+    std::int32_t& slot = slot_of[static_cast<std::size_t>(id)];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(ids.size());
+      ids.push_back(id);
+      if (values.size() < ids.size() * stride) values.resize(std::max(values.size() * 2, ids.size() * stride));
+      std::fill_n(slot_ptr(static_cast<std::size_t>(slot)), stride, real{0});
+    }
+    return slot_ptr(static_cast<std::size_t>(slot));
+  }
+  /// The row of `id`, or nullptr when the batch did not touch it.
+  const real* find(index_t id) const noexcept {
+    const std::int32_t slot = slot_of[static_cast<std::size_t>(id)];
+    return slot < 0 ? nullptr : slot_ptr(static_cast<std::size_t>(slot));
+  }
+  void clear() noexcept {
+    for (index_t id : ids) slot_of[static_cast<std::size_t>(id)] = -1;
+    ids.clear();
+  }
+};
+}  // namespace detail
+
+/// One thread's gradient for one mini-batch, over every parameter table of a
+/// model. Models write d(loss)/d(parameter) rows with row(table, id).
+class GradientAccumulator {
+ public:
+  GradientAccumulator() = default;
+
+  /// Shapes the accumulator after the model's tables; reserves room for
+  /// `rows_hint` touched rows per table so the hot loop never reallocates.
+  void shape(std::span<const RowMatrix> tables, std::size_t rows_hint = 0) {
+    tables_.resize(tables.size());
+    for (std::size_t t = 0; t < tables.size(); ++t) {
+      tables_[t].shape(tables[t].rows(), tables[t].dim(), tables[t].stride());
+      tables_[t].reserve(std::min(rows_hint, tables[t].rows()));
+    }
+  }
+
+  /// The accumulation row of parameter row `id` of table `table` (`stride`
+  /// floats, zero on first touch in this batch). Add into it. The pointer is
+  /// valid until the next row() call on the same table.
+  real* row(std::size_t table, index_t id) { return tables_[table].touch(id); }
+
+  std::size_t n_tables() const noexcept { return tables_.size(); }
+  const detail::SparseRows& table(std::size_t t) const noexcept { return tables_[t]; }
+
+  /// Forgets the batch (cost: the touched rows, not the table size).
+  void clear() noexcept {
+    for (auto& t : tables_) t.clear();
+  }
+
+ private:
+  std::vector<detail::SparseRows> tables_;
+};
+
+/// The merged gradient of a mini-batch: per table, the touched rows and their
+/// summed values. This is what optimizers consume.
+class SparseGradient {
+ public:
+  std::size_t n_tables() const noexcept { return tables_.size(); }
+  /// Touched row ids of table t, in a deterministic order.
+  std::span<const index_t> rows(std::size_t t) const noexcept { return tables_[t].ids; }
+  /// Gradient of the k-th touched row of table t (`stride` floats).
+  const real* values(std::size_t t, std::size_t k) const noexcept { return tables_[t].slot_ptr(k); }
+  /// Gradient of row `id` of table t, or nullptr when untouched.
+  const real* find(std::size_t t, index_t id) const noexcept { return tables_[t].find(id); }
+
+  /// Sums the threads' accumulators (in thread order) into this gradient.
+  void merge(std::span<const GradientAccumulator> parts, ThreadPool& pool) {
+    if (parts.empty()) return;
+    const std::size_t n_tables = parts[0].n_tables();
+    tables_.resize(n_tables);
+    for (std::size_t t = 0; t < n_tables; ++t) {
+      auto& out = tables_[t];
+      const auto& first = parts[0].table(t);
+      out.shape(first.slot_of.size(), first.dim, first.stride);
+      out.clear();
+      // Union of ids in thread order (ids only: cheap and serial).
+      for (const auto& part : parts)
+        for (index_t id : part.table(t).ids) {
+          std::int32_t& slot = out.slot_of[static_cast<std::size_t>(id)];
+          if (slot < 0) {
+            slot = static_cast<std::int32_t>(out.ids.size());
+            out.ids.push_back(id);
+          }
+        }
+      if (out.values.size() < out.ids.size() * out.stride) out.values.resize(out.ids.size() * out.stride);
+    }
+    // Sum the values row by row, in thread order, spread over the pool.
+    constexpr std::size_t rows_per_task = 512;
+    for (std::size_t t = 0; t < n_tables; ++t) {
+      auto& out = tables_[t];
+      const std::size_t n = out.ids.size();
+      const std::size_t tasks = (n + rows_per_task - 1) / rows_per_task;
+      pool.run(tasks, [&](std::size_t task, std::size_t) {
+        const std::size_t end = std::min(n, (task + 1) * rows_per_task);
+        for (std::size_t k = task * rows_per_task; k < end; ++k) {
+          real* dst = out.slot_ptr(k);
+          std::fill_n(dst, out.stride, real{0});
+          for (const auto& part : parts) {
+            const real* src = part.table(t).find(out.ids[k]);
+            if (!src) continue;
+            for (std::size_t c = 0; c < out.dim; ++c) dst[c] += src[c];
+          }
+        }
+      });
+    }
+  }
+
+ private:
+  std::vector<detail::SparseRows> tables_;
+};
+
+}  // namespace hardneg

@@ -1,0 +1,273 @@
+// Trainer<Model, Sampler, Loss, Optimizer>: mini-batch training with negative
+// sampling, composed from four policies at compile time.
+//
+// One epoch: shuffle the (user, positive) pairs of the train set; for each
+// mini-batch, every thread takes a fixed contiguous share of the batch and,
+// per pair, (1) scores the positive, (2) asks the sampler for weighted
+// negatives (hard samplers score candidates with the model), (3) scores the
+// negatives unless the sampler already did, (4) gets the loss and
+// d(loss)/d(score) of the row, (5) back-propagates into its own sparse
+// gradient. The threads' gradients are merged in thread order and the
+// optimizer applies them: the model does not change inside a batch.
+//
+// Determinism: each thread's share of a batch draws from its own Rng stream
+// keyed by (seed, epoch, batch, share), and the merge is ordered, so the same
+// seed, data and thread count give bit-identical models.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hardneg/core/concepts.hpp"
+#include "hardneg/core/error.hpp"
+#include "hardneg/core/gradient.hpp"
+#include "hardneg/core/negatives.hpp"
+#include "hardneg/core/random.hpp"
+#include "hardneg/core/thread_pool.hpp"
+#include "hardneg/data/interactions.hpp"
+#include "hardneg/optim/schedule.hpp"
+#include "hardneg/train/context.hpp"
+
+namespace hardneg {
+
+/// How the per-row losses of a mini-batch are combined. The papers' codes
+/// differ (WWW'23 sums, RecBox averages) and, with Adam's epsilon and coupled
+/// weight decay, the choice changes results.
+enum class Reduction { sum, mean };
+
+struct TrainerOptions {
+  std::size_t batch = 4096;       ///< training pairs per mini-batch
+  int epochs = 10;                ///< epochs fit() runs (callbacks may stop earlier)
+  std::size_t threads = 1;        ///< worker threads (the caller counts as one)
+  std::uint64_t seed = 1;         ///< seeds shuffling and sampling
+  Reduction reduction = Reduction::sum;
+  /// Let samplers return the user's train items as negatives, as the papers'
+  /// reference code does (spec/algorithms.md 2.1).
+  bool allow_seen = false;
+  Schedule schedule = ConstantLR{};
+};
+
+template <class M, class S, class L, class O>
+class Trainer {
+  static_assert(Model<M>,
+                "hardneg::Trainer: the first argument is not a Model: it needs static name(), "
+                "n_users(), n_items(), score(u, i), score_items(u, items, out), "
+                "backward(u, items, d_scores, grad), parameters() and block_scorer(); "
+                "see docs/policies.md#model");
+  static_assert(Sampler<S, M>,
+                "hardneg::Trainer: the second argument is not a Sampler for this model: it needs "
+                "static name(), max_negatives() and sample(model, ctx, negatives); "
+                "see docs/policies.md#sampler");
+  static_assert(Loss<L>,
+                "hardneg::Trainer: the third argument is not a Loss: it needs static name() and "
+                "evaluate(pos_score, neg_scores, weights, d_pos, d_neg) -> real; "
+                "see docs/policies.md#loss");
+  static_assert(Optimizer<O>,
+                "hardneg::Trainer: the fourth argument is not an Optimizer: it needs static "
+                "name(), step(params, grad, pool), learning_rate() and set_learning_rate(lr); "
+                "see docs/policies.md#optimizer");
+
+ public:
+  using model_type = M;
+  using sampler_type = S;
+  using loss_type = L;
+  using optimizer_type = O;
+  using Options = TrainerOptions;
+
+  Trainer(M& model, Options options = {}, S sampler = {}, L loss = {}, O optimizer = {})
+      : model_(model),
+        options_(std::move(options)),
+        sampler_(std::move(sampler)),
+        loss_(std::move(loss)),
+        optimizer_(std::move(optimizer)),
+        pool_(options_.threads == 0 ? 1 : options_.threads),
+        base_lr_(optimizer_.learning_rate()) {
+    detail::require(options_.batch > 0, "hardneg::Trainer: batch must be positive");
+    detail::require(options_.epochs >= 0, "hardneg::Trainer: epochs must be >= 0");
+  }
+
+  M& model() noexcept { return model_; }
+  const Options& options() const noexcept { return options_; }
+  S& sampler() noexcept { return sampler_; }
+  L& loss() noexcept { return loss_; }
+  O& optimizer() noexcept { return optimizer_; }
+  ThreadPool& pool() noexcept { return pool_; }
+
+  /// Trains for options().epochs epochs on `train` (or until a callback's
+  /// on_epoch_end returns false). Callbacks are called in the given order;
+  /// every hook is optional (see train/callbacks/).
+  template <class... Callbacks>
+  TrainContext fit(const Interactions& train, Callbacks&&... callbacks) {
+    detail::require(train.n_users() <= model_.n_users() && train.n_items() <= model_.n_items(),
+                    "hardneg::Trainer::fit: the train data has more users or items than the model");
+    detail::require(!train.empty(), "hardneg::Trainer::fit: the train data is empty");
+    prepare(train);
+    TrainContext ctx;
+    ctx.epochs = options_.epochs;
+    ctx.pairs = pairs_.size();
+    ctx.batches = (pairs_.size() + options_.batch - 1) / options_.batch;
+    (call_train_begin(callbacks, ctx), ...);
+    for (int epoch = 0; epoch < options_.epochs; ++epoch) {
+      ctx.epoch = epoch;
+      ctx.metrics.clear();
+      (call_epoch_begin(callbacks, ctx), ...);
+      run_epoch(train, epoch, ctx);
+      bool go_on = true;
+      ((go_on = call_epoch_end(callbacks, ctx) && go_on), ...);
+      if (!go_on) break;
+    }
+    (call_train_end(callbacks, ctx), ...);
+    return ctx;
+  }
+
+ private:
+  // ---- callbacks: every hook is optional; on_epoch_end may return bool.
+  template <class C>
+  void call_train_begin(C& c, TrainContext& ctx) {
+    if constexpr (requires { c.on_train_begin(*this, ctx); }) c.on_train_begin(*this, ctx);
+  }
+  template <class C>
+  void call_epoch_begin(C& c, TrainContext& ctx) {
+    if constexpr (requires { c.on_epoch_begin(*this, ctx); }) c.on_epoch_begin(*this, ctx);
+  }
+  template <class C>
+  bool call_epoch_end(C& c, TrainContext& ctx) {
+    if constexpr (requires { { c.on_epoch_end(*this, ctx) } -> std::convertible_to<bool>; })
+      return c.on_epoch_end(*this, ctx);
+    else if constexpr (requires { c.on_epoch_end(*this, ctx); })
+      c.on_epoch_end(*this, ctx);
+    return true;
+  }
+  template <class C>
+  void call_train_end(C& c, TrainContext& ctx) {
+    if constexpr (requires { c.on_train_end(*this, ctx); }) c.on_train_end(*this, ctx);
+  }
+
+  /// Buffers of one share of a batch (share s of every batch uses buffers
+  /// s, whichever thread runs it), sized once per fit().
+  struct Share {
+    Negatives negatives;
+    SamplerWorkspace workspace;
+    std::vector<index_t> items;   // [positive, negatives...]
+    std::vector<real> d_scores;   // d(loss)/d(score) of `items`
+    std::vector<real> d_neg;
+    double loss = 0;
+  };
+
+  void prepare(const Interactions& train) {
+    if constexpr (requires { sampler_.prepare(train); }) sampler_.prepare(train);
+    pairs_ = train.pairs();
+    const std::size_t k = sampler_.max_negatives();
+    const std::size_t share = (options_.batch + pool_.size() - 1) / pool_.size();
+    shares_.resize(pool_.size());
+    gradients_.resize(pool_.size());
+    for (auto& g : gradients_) g.shape(model_.parameters(), share * (k + 1));
+    for (auto& w : shares_) {
+      w.negatives.reserve(k);
+      w.items.resize(k + 1);
+      w.d_scores.resize(k + 1);
+      w.d_neg.resize(k);
+    }
+  }
+
+  void run_epoch(const Interactions& train, int epoch, TrainContext& ctx) {
+    const auto start = std::chrono::steady_clock::now();
+    const double lr = options_.schedule.lr(base_lr_, epoch);
+    optimizer_.set_learning_rate(lr);
+    if constexpr (requires { sampler_.on_epoch_begin(model_, train, epoch, pool_); })
+      sampler_.on_epoch_begin(model_, train, epoch, pool_);
+
+    Rng shuffle_rng(options_.seed, stream_id(epoch, ~std::uint64_t{0}, 0));
+    shuffle_rng.shuffle(pairs_.begin(), pairs_.end());
+
+    double epoch_loss = 0;
+    const std::size_t n = pairs_.size();
+    for (std::size_t begin = 0, batch = 0; begin < n; begin += options_.batch, ++batch) {
+      const std::size_t end = std::min(n, begin + options_.batch);
+      epoch_loss += run_batch(train, epoch, batch, begin, end);
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ctx.loss = epoch_loss / static_cast<double>(n);
+    ctx.learning_rate = lr;
+    ctx.epoch_seconds = seconds;
+    ctx.train_seconds += seconds;
+    ctx.pairs_per_second = seconds > 0 ? static_cast<double>(n) / seconds : 0;
+  }
+
+  /// Returns the summed (unscaled) loss of the batch's rows.
+  double run_batch(const Interactions& train, int epoch, std::size_t batch, std::size_t begin,
+                   std::size_t end) {
+    const std::size_t size = end - begin;
+    const std::size_t shares = std::min(pool_.size(), size);
+    const real scale =
+        options_.reduction == Reduction::mean ? real(1) / static_cast<real>(size) : real(1);
+    pool_.run(shares, [&](std::size_t share, std::size_t) {
+      Share& w = shares_[share];
+      w.loss = 0;
+      const std::size_t lo = begin + size * share / shares;
+      const std::size_t hi = begin + size * (share + 1) / shares;
+      Rng rng(options_.seed, stream_id(epoch, batch, share));
+      for (std::size_t p = lo; p < hi; ++p)
+        train_pair(train, pairs_[p], rng, w, gradients_[share], scale);
+    });
+    // Merge in share order: deterministic for a given thread count.
+    double loss = 0;
+    for (std::size_t s = 0; s < shares; ++s) loss += shares_[s].loss;
+    gradient_.merge(std::span<const GradientAccumulator>(gradients_.data(), shares), pool_);
+    optimizer_.step(model_.parameters(), gradient_, pool_);
+    for (std::size_t s = 0; s < shares; ++s) gradients_[s].clear();
+    return loss;
+  }
+
+  void train_pair(const Interactions& train, Pair pair, Rng& rng, Share& w,
+                  GradientAccumulator& gradient, real scale) {
+    const real pos_score = model_.score(pair.user, pair.item);
+    SampleContext sctx{pair.user, pair.item, pos_score, train.items_of(pair.user),
+                       options_.allow_seen, rng, w.workspace};
+    Negatives& negs = w.negatives;
+    negs.clear();
+    sampler_.sample(std::as_const(model_), sctx, negs);
+    const std::size_t k = negs.size();
+    if (!negs.scored) model_.score_items(pair.user, negs.items(), negs.scores());
+    real d_pos = 0;
+    const std::span<real> d_neg(w.d_neg.data(), k);
+    w.loss += static_cast<double>(loss_.evaluate(pos_score, negs.scores(), negs.weights(), d_pos, d_neg));
+    w.items[0] = pair.item;
+    w.d_scores[0] = d_pos * scale;
+    for (std::size_t j = 0; j < k; ++j) {
+      w.items[j + 1] = negs.items()[j];
+      w.d_scores[j + 1] = d_neg[j] * scale;
+    }
+    model_.backward(pair.user, std::span<const index_t>(w.items.data(), k + 1),
+                    std::span<const real>(w.d_scores.data(), k + 1), gradient);
+  }
+
+  static std::uint64_t stream_id(int epoch, std::uint64_t batch, std::uint64_t share) noexcept {
+    std::uint64_t h = static_cast<std::uint64_t>(epoch) * 0x9E3779B97F4A7C15ull;
+    h ^= detail::splitmix64(batch);
+    std::uint64_t s = h ^ (share + 0x632BE59BD9B4E019ull);
+    return detail::splitmix64(s);
+  }
+
+  M& model_;
+  Options options_;
+  S sampler_;
+  L loss_;
+  O optimizer_;
+  ThreadPool pool_;
+  double base_lr_;
+  std::vector<Pair> pairs_;
+  std::vector<Share> shares_;
+  std::vector<GradientAccumulator> gradients_;
+  SparseGradient gradient_;
+};
+
+}  // namespace hardneg
