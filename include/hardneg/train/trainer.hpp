@@ -81,7 +81,7 @@ class Trainer {
   using optimizer_type = O;
   using Options = TrainerOptions;
 
-  Trainer(M& model, Options options = {}, S sampler = {}, L loss = {}, O optimizer = {})
+  Trainer(M& model, Options options = {}, S sampler = S(), L loss = L(), O optimizer = O())
       : model_(model),
         options_(std::move(options)),
         sampler_(std::move(sampler)),
@@ -162,7 +162,10 @@ class Trainer {
   };
 
   void prepare(const Interactions& train) {
-    if constexpr (requires { sampler_.prepare(train); }) sampler_.prepare(train);
+    if constexpr (requires { sampler_.prepare(train, options_.allow_seen); })
+      sampler_.prepare(train, options_.allow_seen);
+    else if constexpr (requires { sampler_.prepare(train); })
+      sampler_.prepare(train);
     pairs_ = train.pairs();
     const std::size_t k = sampler_.max_negatives();
     const std::size_t share = (options_.batch + pool_.size() - 1) / pool_.size();

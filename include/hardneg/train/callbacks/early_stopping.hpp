@@ -18,16 +18,18 @@ namespace hardneg {
 class EarlyStopping {
  public:
   struct Params {
-    std::string metric = "ndcg@20";
+    std::string metric = "ndcg@20";  ///< empty: never stop
     int patience = 5;            ///< evaluations without improvement before stopping
     bool restore_best = true;    ///< put the best parameters back at the end
     bool maximize = true;        ///< false for a metric to minimise (e.g. "loss")
   };
-  explicit EarlyStopping(Params p = {}) : p_(std::move(p)) {}
+  EarlyStopping() : EarlyStopping(Params{}) {}
+  explicit EarlyStopping(Params p) : p_(std::move(p)) {}
 
   template <class Trainer>
   bool on_epoch_end(Trainer& trainer, const TrainContext& ctx) {
     double value;
+    if (p_.metric.empty()) return true;  // disabled
     if (p_.metric == "loss") {
       value = ctx.loss;
     } else {

@@ -16,13 +16,15 @@ namespace hardneg {
 class Progress {
  public:
   struct Params {
-    std::FILE* stream = stderr;
+    std::FILE* stream = stderr;  ///< nullptr: silent
     int width = 30;  ///< characters of the bar
   };
-  explicit Progress(Params p = {}) : p_(p), tty_(::isatty(::fileno(p.stream)) != 0) {}
+  Progress() : Progress(Params{}) {}
+  explicit Progress(Params p) : p_(p), tty_(p.stream && ::isatty(::fileno(p.stream)) != 0) {}
 
   template <class Trainer>
   void on_epoch_end(Trainer&, const TrainContext& ctx) {
+    if (!p_.stream) return;
     const int done = ctx.epoch + 1;
     const double eta = ctx.epoch_seconds * (ctx.epochs - done);
     std::string metrics;
@@ -45,7 +47,7 @@ class Progress {
 
   template <class Trainer>
   void on_train_end(Trainer&, const TrainContext&) {
-    if (tty_) std::fputc('\n', p_.stream);
+    if (p_.stream && tty_) std::fputc('\n', p_.stream);
   }
 
  private:

@@ -1,0 +1,122 @@
+#include "hardneg/train/trainer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "hardneg/data/synthetic.hpp"
+#include "hardneg/eval/evaluator.hpp"
+#include "hardneg/eval/popularity_scorer.hpp"
+#include "hardneg/losses/bpr.hpp"
+#include "hardneg/losses/cce.hpp"
+#include "hardneg/models/mf.hpp"
+#include "hardneg/optim/adam.hpp"
+#include "hardneg/optim/sgd.hpp"
+#include "hardneg/samplers/popularity.hpp"
+#include "hardneg/samplers/uniform.hpp"
+#include "hardneg/train/any_policy.hpp"
+#include "hardneg/train/callbacks/early_stopping.hpp"
+#include "hardneg/train/callbacks/evaluate_every.hpp"
+#include "hardneg/train/callbacks/training_log.hpp"
+
+using namespace hardneg;
+
+namespace {
+const Dataset& tiny() {
+  static const Dataset d = make_synthetic(SyntheticOptions::tiny(7));
+  return d;
+}
+
+template <class S = Uniform<>, class L = BPR, class O = LazyAdam>
+MF train_mf(std::size_t threads, std::uint64_t seed, int epochs, S sampler = S(), L loss = L(),
+            O optimizer = O({.lr = 0.01})) {
+  MF model(tiny().n_users(), tiny().n_items(), {.dim = 16, .init_std = 0.1, .seed = seed});
+  Trainer<MF, S, L, O> trainer(model,
+                               {.batch = 256, .epochs = epochs, .threads = threads, .seed = seed},
+                               sampler, loss, optimizer);
+  trainer.fit(tiny().train);
+  return model;
+}
+
+double ndcg20(const auto& scorer) {
+  return evaluate(scorer, tiny().train, tiny().test, {.ks = {20}}).at("ndcg@20");
+}
+}  // namespace
+
+TEST_CASE("Training is deterministic for a seed and a thread count", "[trainer]") {
+  for (std::size_t threads : {1u, 2u}) {
+    const MF a = train_mf(threads, 3, 3, Uniform<>({.k = 4}));
+    const MF b = train_mf(threads, 3, 3, Uniform<>({.k = 4}));
+    CHECK(a.user_embeddings() == b.user_embeddings());
+    CHECK(a.item_embeddings() == b.item_embeddings());
+  }
+  // A different seed gives a different model.
+  CHECK_FALSE(train_mf(1, 3, 1).item_embeddings() == train_mf(1, 4, 1).item_embeddings());
+}
+
+TEST_CASE("Dense Adam training is deterministic at 2 threads", "[trainer]") {
+  const auto run = [] { return train_mf(2, 5, 2, Uniform<>(), BPR(), Adam({.lr = 0.01, .weight_decay = 1e-4})); };
+  CHECK(run().item_embeddings() == run().item_embeddings());
+}
+
+TEST_CASE("Type-erased policies train exactly like concrete ones", "[trainer][any_policy]") {
+  const MF concrete = train_mf(2, 9, 2, Popularity<>({.k = 3}), CCE(), Adam({.lr = 0.01}));
+  const MF erased = train_mf(2, 9, 2, AnySampler<MF>(Popularity<>({.k = 3})), AnyLoss(CCE()),
+                             AnyOptimizer(Adam({.lr = 0.01})));
+  CHECK(concrete.user_embeddings() == erased.user_embeddings());
+  CHECK(concrete.item_embeddings() == erased.item_embeddings());
+}
+
+TEST_CASE("MF with uniform BPR learns: NDCG@20 at least twice the popularity ranking's",
+          "[trainer][learning]") {
+  const MF model = train_mf(2, 1, 30, Uniform<>({.k = 1}), BPR(), LazyAdam({.lr = 0.01}));
+  const double learned = ndcg20(model.block_scorer());
+  const double popular = ndcg20(PopularityScorer(tiny().train));
+  INFO("MF ndcg@20 " << learned << ", popularity " << popular);
+  CHECK(learned >= 2 * popular);
+}
+
+TEST_CASE("Mean reduction scales the step of plain SGD by 1/batch", "[trainer]") {
+  // With SGD and no weight decay, a sum-reduced run with lr/B equals a
+  // mean-reduced run with lr, up to float rounding of the scaling.
+  MF a(tiny().n_users(), tiny().n_items(), {.dim = 8, .seed = 2});
+  MF b = a;
+  // A train set of 30 full batches, so every batch has B pairs.
+  const std::size_t batch = 128;
+  const auto all = tiny().train.pairs();
+  REQUIRE(all.size() >= 30 * batch);
+  const Interactions train = Interactions::from_pairs(
+      tiny().n_users(), tiny().n_items(), std::span<const Pair>(all.data(), 30 * batch));
+  Trainer<MF, Uniform<>, BPR, SGD> ta(a, {.batch = batch, .epochs = 1, .seed = 2, .reduction = Reduction::sum},
+                                      Uniform<>(), BPR(), SGD({.lr = 0.5 / double(batch)}));
+  Trainer<MF, Uniform<>, BPR, SGD> tb(b, {.batch = batch, .epochs = 1, .seed = 2, .reduction = Reduction::mean},
+                                      Uniform<>(), BPR(), SGD({.lr = 0.5}));
+  ta.fit(train);
+  tb.fit(train);
+  const auto& x = a.item_embeddings();
+  const auto& y = b.item_embeddings();
+  double max_diff = 0;
+  for (std::size_t r = 0; r < x.rows(); ++r)
+    for (std::size_t c = 0; c < x.dim(); ++c) max_diff = std::max(max_diff, double(std::abs(x(r, c) - y(r, c))));
+  CHECK(max_diff < 1e-5);
+}
+
+TEST_CASE("Callbacks see metrics; early stopping stops and restores the best model",
+          "[trainer][callbacks]") {
+  MF model(tiny().n_users(), tiny().n_items(), {.dim = 16, .seed = 4});
+  // A learning rate this large makes the model overfit and then degrade.
+  Trainer<MF, Uniform<>, BPR, LazyAdam> trainer(model, {.batch = 256, .epochs = 60, .seed = 4},
+                                                Uniform<>(), BPR(), LazyAdam({.lr = 0.05}));
+  EvaluateEvery eval(1, tiny().train, tiny().test, {.ks = {20}});
+  EarlyStopping stop({.metric = "ndcg@20", .patience = 3, .restore_best = true});
+  TrainingLog log;
+  const TrainContext ctx = trainer.fit(tiny().train, eval, stop, log);
+  REQUIRE(log.records().size() == static_cast<std::size_t>(ctx.epoch + 1));
+  REQUIRE(stop.best_epoch() >= 0);
+  CHECK(log.records()[stop.best_epoch()].metrics.at("ndcg@20") == stop.best());
+  if (log.records().size() < 60) {
+    // Stopped early: exactly `patience` evaluations after the best one.
+    CHECK(static_cast<int>(log.records().size()) == stop.best_epoch() + 1 + 3);
+  }
+  // The restored model scores the best epoch's NDCG again.
+  CHECK(ndcg20(model.block_scorer()) == Approx(stop.best()).epsilon(1e-12));
+  CHECK(log.to_json().find("\"ndcg@20\"") != std::string::npos);
+}
