@@ -47,8 +47,10 @@ class ParseError : public Error {
   static std::string format(const std::string& file, std::size_t line, std::size_t column,
                             const std::string& message) {
     std::string where = file;
-    if (line > 0) where += ":" + std::to_string(line);
-    if (column > 0) where += ":" + std::to_string(column);
+    // Appended piece by piece: `":" + std::to_string(n)` trips a bogus
+    // -Wrestrict warning in g++ 12 wherever this constructor is inlined.
+    if (line > 0) where.append(":").append(std::to_string(line));
+    if (column > 0) where.append(":").append(std::to_string(column));
     return where + ": " + message;
   }
 
