@@ -32,6 +32,7 @@
 #include "hardneg/core/error.hpp"
 #include "hardneg/core/gradient.hpp"
 #include "hardneg/core/matrix.hpp"
+#include "hardneg/core/prefetch.hpp"
 #include "hardneg/core/random.hpp"
 #include "hardneg/core/thread_pool.hpp"
 #include "hardneg/core/types.hpp"
@@ -102,6 +103,13 @@ class MF {
     real s;
     score_items(u, std::span<const index_t>(&i, 1), std::span<real>(&s, 1));
     return s;
+  }
+
+  /// Hints the cache to load the rows of user u and item i (the trainer calls
+  /// this a few pairs ahead, so random row reads overlap instead of stalling).
+  void prefetch(index_t u, index_t i) const noexcept {
+    detail::prefetch_row(tables_[user_table].row_ptr(static_cast<std::size_t>(u)), dim());
+    detail::prefetch_row(tables_[item_table].row_ptr(static_cast<std::size_t>(i)), dim());
   }
 
   /// out[k] = s(u, items[k]); out.size() >= items.size(). The samplers' hot

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -29,6 +30,7 @@
 #include "hardneg/core/error.hpp"
 #include "hardneg/core/gradient.hpp"
 #include "hardneg/core/negatives.hpp"
+#include "hardneg/core/prefetch.hpp"
 #include "hardneg/core/random.hpp"
 #include "hardneg/core/thread_pool.hpp"
 #include "hardneg/data/interactions.hpp"
@@ -75,6 +77,9 @@ class Trainer {
                 "see docs/policies.md#optimizer");
 
  public:
+  /// Pairs sampled ahead of the gradient step (see run_batch).
+  static constexpr std::size_t sample_ahead = 4;
+
   using model_type = M;
   using sampler_type = S;
   using loss_type = L;
@@ -150,10 +155,16 @@ class Trainer {
     if constexpr (requires { c.on_train_end(*this, ctx); }) c.on_train_end(*this, ctx);
   }
 
+  /// A pair whose negatives were drawn ahead of its gradient step.
+  struct Sampled {
+    Negatives negatives;
+    real positive_score = 0;
+  };
+
   /// Buffers of one share of a batch (share s of every batch uses buffers
   /// s, whichever thread runs it), sized once per fit().
   struct Share {
-    Negatives negatives;
+    std::array<Sampled, sample_ahead + 1> ring;  // pairs p .. p + sample_ahead
     SamplerWorkspace workspace;
     std::vector<index_t> items;   // [positive, negatives...]
     std::vector<real> d_scores;   // d(loss)/d(score) of `items`
@@ -173,7 +184,7 @@ class Trainer {
     gradients_.resize(pool_.size());
     for (auto& g : gradients_) g.shape(model_.parameters(), share * (k + 1));
     for (auto& w : shares_) {
-      w.negatives.reserve(k);
+      for (auto& slot : w.ring) slot.negatives.reserve(k);
       w.items.resize(k + 1);
       w.d_scores.resize(k + 1);
       w.d_neg.resize(k);
@@ -189,6 +200,16 @@ class Trainer {
 
     Rng shuffle_rng(options_.seed, stream_id(epoch, ~std::uint64_t{0}, 0));
     shuffle_rng.shuffle(pairs_.begin(), pairs_.end());
+    // Within a batch the order of pairs does not change the (summed)
+    // gradient, so each batch is sorted by user: a user's rows and train
+    // items are then read once from memory instead of once per pair.
+    for (std::size_t b = 0; b < pairs_.size(); b += options_.batch) {
+      const auto first = pairs_.begin() + static_cast<std::ptrdiff_t>(b);
+      const auto last = pairs_.begin() + static_cast<std::ptrdiff_t>(std::min(pairs_.size(), b + options_.batch));
+      std::sort(first, last, [](const Pair& x, const Pair& y) {
+        return x.user != y.user ? x.user < y.user : x.item < y.item;
+      });
+    }
 
     double epoch_loss = 0;
     const std::size_t n = pairs_.size();
@@ -218,8 +239,20 @@ class Trainer {
       const std::size_t lo = begin + size * share / shares;
       const std::size_t hi = begin + size * (share + 1) / shares;
       Rng rng(options_.seed, stream_id(epoch, batch, share));
-      for (std::size_t p = lo; p < hi; ++p)
-        train_pair(train, pairs_[p], rng, w, gradients_[share], scale);
+      // A software pipeline over the share's pairs, so that the random row
+      // reads of a pair overlap with the work on earlier pairs: the rows of
+      // pair p + 2A are prefetched, pair p + A is sampled (its negatives'
+      // rows prefetched), pair p takes its gradient step. The Rng is drawn in
+      // pair order, so the result equals the plain loop's bit for bit.
+      constexpr std::size_t A = sample_ahead;
+      for (std::size_t q = lo; q < std::min(hi, lo + 2 * A); ++q) prefetch_pair(train, pairs_[q]);
+      for (std::size_t q = lo; q < std::min(hi, lo + A); ++q)
+        sample_pair(train, pairs_[q], rng, w, w.ring[q % (A + 1)]);
+      for (std::size_t p = lo; p < hi; ++p) {
+        if (p + 2 * A < hi) prefetch_pair(train, pairs_[p + 2 * A]);
+        if (p + A < hi) sample_pair(train, pairs_[p + A], rng, w, w.ring[(p + A) % (A + 1)]);
+        step_pair(pairs_[p], w.ring[p % (A + 1)], w, gradients_[share], scale);
+      }
     });
     // Merge in share order: deterministic for a given thread count.
     double loss = 0;
@@ -230,19 +263,36 @@ class Trainer {
     return loss;
   }
 
-  void train_pair(const Interactions& train, Pair pair, Rng& rng, Share& w,
-                  GradientAccumulator& gradient, real scale) {
-    const real pos_score = model_.score(pair.user, pair.item);
-    SampleContext sctx{pair.user, pair.item, pos_score, train.items_of(pair.user),
+  void prefetch_pair(const Interactions& train, Pair pair) const noexcept {
+    if constexpr (requires { model_.prefetch(pair.user, pair.item); })
+      model_.prefetch(pair.user, pair.item);
+    // The first lines of the user's train items: the seen-item test of the
+    // sampler searches them (a long row is mostly not read at all).
+    const auto seen = train.items_of(pair.user);
+    detail::prefetch_row(reinterpret_cast<const real*>(seen.data()), std::min<std::size_t>(seen.size(), 64));
+  }
+
+  /// Scores the positive and draws the negatives of `pair` into `slot`.
+  void sample_pair(const Interactions& train, Pair pair, Rng& rng, Share& w, Sampled& slot) {
+    slot.positive_score = model_.score(pair.user, pair.item);
+    SampleContext sctx{pair.user, pair.item, slot.positive_score, train.items_of(pair.user),
                        options_.allow_seen, rng, w.workspace};
-    Negatives& negs = w.negatives;
-    negs.clear();
-    sampler_.sample(std::as_const(model_), sctx, negs);
+    slot.negatives.clear();
+    sampler_.sample(std::as_const(model_), sctx, slot.negatives);
+    if constexpr (requires { model_.prefetch(pair.user, pair.item); })
+      if (!slot.negatives.scored)
+        for (const index_t j : slot.negatives.items()) model_.prefetch(pair.user, j);
+  }
+
+  /// Loss, d(loss)/d(score) and back-propagation of a sampled pair.
+  void step_pair(Pair pair, Sampled& slot, Share& w, GradientAccumulator& gradient, real scale) {
+    Negatives& negs = slot.negatives;
     const std::size_t k = negs.size();
     if (!negs.scored) model_.score_items(pair.user, negs.items(), negs.scores());
     real d_pos = 0;
     const std::span<real> d_neg(w.d_neg.data(), k);
-    w.loss += static_cast<double>(loss_.evaluate(pos_score, negs.scores(), negs.weights(), d_pos, d_neg));
+    w.loss += static_cast<double>(
+        loss_.evaluate(slot.positive_score, negs.scores(), negs.weights(), d_pos, d_neg));
     w.items[0] = pair.item;
     w.d_scores[0] = d_pos * scale;
     for (std::size_t j = 0; j < k; ++j) {
@@ -252,6 +302,7 @@ class Trainer {
     model_.backward(pair.user, std::span<const index_t>(w.items.data(), k + 1),
                     std::span<const real>(w.d_scores.data(), k + 1), gradient);
   }
+
 
   static std::uint64_t stream_id(int epoch, std::uint64_t batch, std::uint64_t share) noexcept {
     std::uint64_t h = static_cast<std::uint64_t>(epoch) * 0x9E3779B97F4A7C15ull;

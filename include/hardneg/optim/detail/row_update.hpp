@@ -29,6 +29,7 @@
 #include "hardneg/core/error.hpp"
 #include "hardneg/core/gradient.hpp"
 #include "hardneg/core/matrix.hpp"
+#include "hardneg/core/prefetch.hpp"
 #include "hardneg/core/thread_pool.hpp"
 #include "hardneg/core/types.hpp"
 
@@ -92,16 +93,6 @@ inline std::size_t rows_per_task(std::size_t stride) noexcept {
 /// gradients sit in first-touch order, so the hardware cannot predict them.
 inline constexpr std::size_t prefetch_distance = 8;
 
-inline void prefetch_row(const real* p, std::size_t stride) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  if (!p) return;
-  constexpr std::size_t line = 64 / sizeof(real);
-  for (std::size_t c = 0; c < stride; c += line) __builtin_prefetch(p + c);
-#else
-  (void)p;
-  (void)stride;
-#endif
-}
 
 /// Calls fn(table, row, g) for every row of every table, g = the row's
 /// gradient or nullptr when the batch did not touch it. Rows are spread over
@@ -157,8 +148,14 @@ void for_touched_rows(std::span<RowMatrix> params, const SparseGradient& grad, T
       const auto ids = grad.rows(t);
       const std::size_t a = std::max(lo, offset);
       const std::size_t b = std::min(hi, offset + ids.size());
-      for (std::size_t k = a; k < b; ++k)
+      for (std::size_t k = a; k < b; ++k) {
+        // Rows are random: ask for the row a few iterations ahead early.
+        if (k + 4 < b) {
+          const auto ahead = static_cast<std::size_t>(ids[k + 4 - offset]);
+          prefetch_row_for_write(params[t].row_ptr(ahead), params[t].dim());
+        }
         fn(t, static_cast<std::size_t>(ids[k - offset]), grad.values(t, k - offset));
+      }
       offset += ids.size();
     }
   });
