@@ -54,7 +54,7 @@ concept HasParameters = requires(M& m, const M& cm) {
 };
 
 /// Gives a scorer of blocks of users against all items (evaluation,
-/// recommend): see eval/evaluator.hpp's BlockScorer.
+/// recommend): see eval/block_scorer.hpp.
 template <class M>
 concept HasBlockScorer = requires(const M& m) { m.block_scorer(); };
 
