@@ -9,4 +9,5 @@ void register_stats(CLI::App& app);
 void register_train(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_recommend(CLI::App& app);
+void register_simulate(CLI::App& app);
 }  // namespace hardneg::tool

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   hardneg::tool::register_train(app);
   hardneg::tool::register_eval(app);
   hardneg::tool::register_recommend(app);
+  hardneg::tool::register_simulate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
