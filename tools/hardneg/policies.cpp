@@ -9,6 +9,19 @@ Samplers (--sampler):
   uniform:k=1                       k uniform negatives per positive
   popularity:k=1,alpha=0.75,proposal=power|log
                                     q(j) ~ count^alpha (power) or log(1+count) (log)
+  dns:m=5,n=200,k=1,scale=mean|sum  DNS(M,N): the top-m of n uniform candidates, k times;
+                                    weight 1/(k m) (mean, the paper) or 1 each (sum, its code);
+                                    dns:m=1,n=50 is the classic DNS
+  softmax:tau=0.1,n=200             n uniform candidates, weights softmax(BPR loss / tau)
+  softmax-v:rho=1,n=200             Softmax-v(rho,N): adaptive tau = sqrt(Var(loss) / (2 rho))
+  aobpr:k=1,lambda=0                rank-based adaptive oversampling (lambda 0: n_items/20)
+  warp:max_trials=10,margin=1,rank_weight=harmonic|log,max_weight=inf   (use with --loss hinge)
+  irgan:k=1,dim=32,temperature=0.2,lr=0.05,reg=0,mix=0.2,g_epochs=1,g_batch=32,seed=1
+  kernel:k=5,alpha=1,lambda=1,weighting=importance|uniform,leaf_size=64
+  pris:n=5,lambda=1,proposal=uniform|popularity,alpha=0.75,popularity=log|power
+  adasir:n=5,pool_size=50,sample_size=200,lambda=1,proposal=...,seed=1   (keys of pris too)
+  srns:k=1,s1=20,s2=20,history=5,alpha=1,warmup=1,temperature=1,seed=1
+  See docs/policies.md for what each key means.
 Losses (--loss):
   bpr  bce  cce  mse  hinge:margin=1
 Optimizers (--optimizer):

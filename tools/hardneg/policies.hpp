@@ -36,7 +36,115 @@ AnySampler<M> make_sampler(const std::string& text) {
     spec.finish();
     return Popularity<>(p);
   }
-  spec.fail("is not a sampler; valid: uniform, popularity");
+  if (spec.name() == "dns") {
+    typename DNS<>::Params p;
+    p.m = spec.get("m", p.m);
+    p.n = spec.get("n", p.n);
+    p.k = spec.get("k", p.k);
+    p.scale = spec.choice("scale", "mean", {"mean", "sum"}) == "sum" ? DNSScale::sum : DNSScale::mean;
+    spec.finish();
+    return DNS<>(p);
+  }
+  if (spec.name() == "softmax") {
+    typename Softmax<>::Params p;
+    p.tau = spec.get("tau", p.tau);
+    p.n = spec.get("n", p.n);
+    spec.finish();
+    return Softmax<>(p);
+  }
+  if (spec.name() == "softmax-v") {
+    typename SoftmaxV<>::Params p;
+    p.rho = spec.get("rho", p.rho);
+    p.n = spec.get("n", p.n);
+    spec.finish();
+    return SoftmaxV<>(p);
+  }
+  if (spec.name() == "aobpr") {
+    typename AOBPR<>::Params p;
+    p.k = spec.get("k", p.k);
+    p.lambda = spec.get("lambda", p.lambda);
+    spec.finish();
+    return AOBPR<>(p);
+  }
+  if (spec.name() == "warp") {
+    typename WARP<>::Params p;
+    p.max_trials = spec.get("max_trials", p.max_trials);
+    p.margin = static_cast<real>(spec.get("margin", static_cast<double>(p.margin)));
+    p.rank_weight = spec.choice("rank_weight", "harmonic", {"harmonic", "log"}) == "log"
+                        ? WARPRankWeight::log
+                        : WARPRankWeight::harmonic;
+    p.max_weight = spec.get("max_weight", p.max_weight);
+    spec.finish();
+    return WARP<>(p);
+  }
+  if (spec.name() == "irgan") {
+    typename IRGAN<>::Params p;
+    p.k = spec.get("k", p.k);
+    p.dim = static_cast<std::size_t>(spec.get("dim", static_cast<int>(p.dim)));
+    p.temperature = spec.get("temperature", p.temperature);
+    p.lr = spec.get("lr", p.lr);
+    p.reg = spec.get("reg", p.reg);
+    p.mix = spec.get("mix", p.mix);
+    p.g_epochs = spec.get("g_epochs", p.g_epochs);
+    p.g_batch = spec.get("g_batch", p.g_batch);
+    p.seed = static_cast<std::uint64_t>(spec.get("seed", 1));
+    spec.finish();
+    return IRGAN<>(p);
+  }
+  if (spec.name() == "kernel") {
+    typename Kernel<>::Params p;
+    p.k = spec.get("k", p.k);
+    p.alpha = spec.get("alpha", p.alpha);
+    p.lambda = spec.get("lambda", p.lambda);
+    p.weighting = spec.choice("weighting", "importance", {"importance", "uniform"}) == "uniform"
+                      ? KernelWeighting::uniform
+                      : KernelWeighting::importance;
+    p.leaf_size = spec.get("leaf_size", p.leaf_size);
+    spec.finish();
+    return Kernel<>(p);
+  }
+  if (spec.name() == "pris" || spec.name() == "adasir") {
+    const auto proposal = [&](auto& p) {
+      p.lambda = spec.get("lambda", p.lambda);
+      p.proposal = spec.choice("proposal", "uniform", {"uniform", "popularity"}) == "popularity"
+                       ? ProposalKind::popularity
+                       : ProposalKind::uniform;
+      p.alpha = spec.get("alpha", p.alpha);
+      p.popularity = spec.choice("popularity", "log", {"log", "power"}) == "power"
+                         ? PopularityProposal::power
+                         : PopularityProposal::log;
+    };
+    if (spec.name() == "pris") {
+      typename PRIS<>::Params p;
+      p.n = spec.get("n", p.n);
+      proposal(p);
+      spec.finish();
+      return PRIS<>(p);
+    }
+    typename AdaSIR<>::Params p;
+    p.n = spec.get("n", p.n);
+    p.pool_size = spec.get("pool_size", p.pool_size);
+    p.sample_size = spec.get("sample_size", p.sample_size);
+    p.seed = static_cast<std::uint64_t>(spec.get("seed", 1));
+    proposal(p);
+    spec.finish();
+    return AdaSIR<>(p);
+  }
+  if (spec.name() == "srns") {
+    typename SRNS<>::Params p;
+    p.k = spec.get("k", p.k);
+    p.s1 = spec.get("s1", p.s1);
+    p.s2 = spec.get("s2", p.s2);
+    p.history = spec.get("history", p.history);
+    p.alpha = spec.get("alpha", p.alpha);
+    p.warmup = spec.get("warmup", p.warmup);
+    p.temperature = spec.get("temperature", p.temperature);
+    p.seed = static_cast<std::uint64_t>(spec.get("seed", 1));
+    spec.finish();
+    return SRNS<>(p);
+  }
+  spec.fail("is not a sampler; valid: uniform, popularity, dns, softmax, softmax-v, aobpr, warp, "
+            "irgan, kernel, pris, adasir, srns");
 }
 
 }  // namespace hardneg::tool

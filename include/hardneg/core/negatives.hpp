@@ -4,7 +4,9 @@
 
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <vector>
 
 #include "hardneg/core/aligned.hpp"
 #include "hardneg/core/random.hpp"
@@ -66,6 +68,10 @@ struct SamplerWorkspace {
   aligned_vector<index_t> ids;
   aligned_vector<real> scores;
   aligned_vector<real> values;
+  /// One bit per item, all zero between sample() calls: a sampler may mark
+  /// the pair's excluded items for O(1) tests and must clear them before it
+  /// returns (samplers/detail/candidates.hpp's SeenMarks does both).
+  std::vector<std::uint64_t> item_marks;
 
   void reserve(std::size_t n) {
     if (ids.size() < n) ids.resize(n);

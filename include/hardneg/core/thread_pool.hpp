@@ -6,6 +6,10 @@
 // Determinism is the caller's part: a task's result must depend on the task
 // index only (write results per task, reduce them in task order afterwards).
 // The calling thread works as worker 0, so ThreadPool(1) spawns no thread.
+//
+// Training calls run() several times per mini-batch, so waking the workers
+// must be cheap: a worker spins briefly on the job counter before it sleeps
+// on a condition variable, and so does the caller waiting for the workers.
 #pragma once
 
 #include <algorithm>
@@ -35,7 +39,8 @@ class ThreadPool {
   ~ThreadPool() {
     {
       std::lock_guard lock(mutex_);
-      stop_ = true;
+      stop_.store(true);
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
@@ -56,20 +61,37 @@ class ThreadPool {
     n_tasks_ = n_tasks;
     next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
+    busy_.store(workers_.size(), std::memory_order_relaxed);
     {
       std::lock_guard lock(mutex_);
-      busy_ = workers_.size();
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     drain(0);
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    // Wait for the workers: spin first (they usually finish together), then sleep.
+    for (int spin = 0; busy_.load(std::memory_order_acquire) != 0; ++spin) {
+      if (spin < spin_limit) {
+        pause();
+      } else {
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [this] { return busy_.load(std::memory_order_acquire) == 0; });
+      }
+    }
     job_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  static constexpr int spin_limit = 1 << 10;  // about 50 us of pause instructions
+
+  static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
   void drain(std::size_t worker) {
     for (;;) {
       const std::size_t task = next_.fetch_add(1, std::memory_order_relaxed);
@@ -87,16 +109,21 @@ class ThreadPool {
   void worker_loop(std::size_t worker) {
     std::size_t seen = 0;
     for (;;) {
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
+      // Spin for a new job, then sleep until one comes.
+      for (int spin = 0; generation_.load(std::memory_order_acquire) == seen; ++spin) {
+        if (spin < spin_limit) {
+          pause();
+        } else {
+          std::unique_lock lock(mutex_);
+          wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        }
       }
+      seen = generation_.load(std::memory_order_acquire);
+      if (stop_.load()) return;
       drain(worker);
-      {
-        std::lock_guard lock(mutex_);
-        if (--busy_ == 0) done_.notify_one();
+      if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard lock(mutex_);  // pairs with the caller's wait
+        done_.notify_one();
       }
     }
   }
@@ -109,9 +136,9 @@ class ThreadPool {
   std::function<void(std::size_t, std::size_t)> job_;
   std::size_t n_tasks_ = 0;
   std::atomic<std::size_t> next_{0};
-  std::size_t busy_ = 0;
-  std::size_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<std::size_t> busy_{0};
+  std::atomic<std::size_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 

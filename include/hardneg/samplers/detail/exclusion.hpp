@@ -38,9 +38,18 @@ inline constexpr std::uint64_t max_draws = std::uint64_t{1} << 20;
 /// Rejections in a row after which draw_uniform draws directly.
 inline constexpr int uniform_rejections = 32;
 
-/// Whether `item` is in the sorted list `seen`.
+/// Whether `item` is in the sorted list `seen`. A branch-free binary search:
+/// the draws are random, so a branching search mispredicts at every step.
 inline bool is_seen(std::span<const index_t> seen, index_t item) noexcept {
-  return std::binary_search(seen.begin(), seen.end(), item);
+  std::size_t n = seen.size();
+  if (n == 0) return false;
+  const index_t* base = seen.data();
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = base[half - 1] < item ? base + half : base;
+    n -= half;
+  }
+  return *base == item;
 }
 
 /// Whether a sampler may return `item` for the pair of `ctx`.
