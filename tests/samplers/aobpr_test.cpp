@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "chi_square.hpp"
+#include "training_check.hpp"
 #include "hardneg/core/concepts.hpp"
 #include "hardneg/data/synthetic.hpp"
 #include "hardneg/losses/bpr.hpp"
@@ -59,21 +60,7 @@ std::vector<double> rank_law(std::size_t n, double lambda) {
   return p;
 }
 
-// The share of (test positive, random unseen item) pairs the model orders
-// correctly: about 0.5 for a random model.
-double sampled_auc(const hardneg::MF& model, const hardneg::Dataset& data) {
-  hardneg::Rng rng(99);
-  std::size_t right = 0, total = 0;
-  for (index_t u = 0; u < data.n_users(); ++u)
-    for (index_t i : data.test.items_of(u))
-      for (int t = 0; t < 20; ++t) {
-        const auto j = static_cast<index_t>(rng.below(static_cast<std::uint64_t>(data.n_items())));
-        if (data.train.contains(u, j) || data.test.contains(u, j)) continue;
-        right += model.score(u, i) > model.score(u, j) ? 1 : 0;
-        ++total;
-      }
-  return static_cast<double>(right) / static_cast<double>(total);
-}
+using hardneg::test::sampled_auc;
 
 }  // namespace
 
