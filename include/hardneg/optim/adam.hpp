@@ -147,7 +147,12 @@ class BasicAdam {
     if constexpr (Flavour == AdamFlavour::dense)
       detail::for_all_rows(params, grad, pool, update);
     else
-      detail::for_touched_rows(params, grad, pool, update);
+      detail::for_touched_rows(params, grad, pool, update, [&](std::size_t t, std::size_t row) {
+        // The row and both its moments are read at random: fetch all three.
+        detail::prefetch_row_for_write(params[t].row_ptr(row), params[t].dim());
+        detail::prefetch_row_for_write(m_[t].row_ptr(row), params[t].dim());
+        detail::prefetch_row_for_write(v_[t].row_ptr(row), params[t].dim());
+      });
   }
 
  private:

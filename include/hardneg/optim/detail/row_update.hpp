@@ -129,9 +129,9 @@ void for_all_rows(std::span<RowMatrix> params, const SparseGradient& grad, Threa
 }
 
 /// Calls fn(table, row, g) for every row the batch touched (g never null).
-template <class Fn>
+template <class Fn, class Ahead>
 void for_touched_rows(std::span<RowMatrix> params, const SparseGradient& grad, ThreadPool& pool,
-                      Fn&& fn) {
+                      Fn&& fn, Ahead&& ahead) {
   if (grad.n_tables() == 0) return;
   std::size_t total = 0;
   std::size_t stride = 1;
@@ -149,15 +149,21 @@ void for_touched_rows(std::span<RowMatrix> params, const SparseGradient& grad, T
       const std::size_t a = std::max(lo, offset);
       const std::size_t b = std::min(hi, offset + ids.size());
       for (std::size_t k = a; k < b; ++k) {
-        // Rows are random: ask for the row a few iterations ahead early.
-        if (k + 4 < b) {
-          const auto ahead = static_cast<std::size_t>(ids[k + 4 - offset]);
-          prefetch_row_for_write(params[t].row_ptr(ahead), params[t].dim());
-        }
+        // Rows are random: ask for the rows a few iterations ahead early.
+        if (k + 4 < b) ahead(t, static_cast<std::size_t>(ids[k + 4 - offset]));
         fn(t, static_cast<std::size_t>(ids[k - offset]), grad.values(t, k - offset));
       }
       offset += ids.size();
     }
+  });
+}
+
+/// for_touched_rows that prefetches the parameter rows ahead.
+template <class Fn>
+void for_touched_rows(std::span<RowMatrix> params, const SparseGradient& grad, ThreadPool& pool,
+                      Fn&& fn) {
+  for_touched_rows(params, grad, pool, fn, [&](std::size_t t, std::size_t row) {
+    prefetch_row_for_write(params[t].row_ptr(row), params[t].dim());
   });
 }
 
