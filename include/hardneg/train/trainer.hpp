@@ -293,6 +293,10 @@ class Trainer {
     const std::span<real> d_neg(w.d_neg.data(), k);
     w.loss += static_cast<double>(
         loss_.evaluate(slot.positive_score, negs.scores(), negs.weights(), d_pos, d_neg));
+    // A sampler may return no negative (WARP finding no margin violator):
+    // with a zero derivative nothing is back-propagated, so no row counts as
+    // touched (a lazy optimizer would otherwise move it by momentum).
+    if (k == 0 && d_pos == 0) return;
     w.items[0] = pair.item;
     w.d_scores[0] = d_pos * scale;
     for (std::size_t j = 0; j < k; ++j) {
