@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "training_check.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -162,18 +164,7 @@ TEST_CASE("Softmax is deterministic by seed, and checks its parameters", "[sampl
   CHECK(hardneg::Softmax<>::name() == "softmax");
   CHECK(sampler.params().tau == 0.1);
   CHECK(sampler.params().n == 200);
-  const auto run = [&](std::uint64_t seed) {
-    hardneg::Rng rng(seed);
-    hardneg::SamplerWorkspace ws;
-    hardneg::Negatives out(sampler.max_negatives());
-    hardneg::SampleContext ctx{0, 2, 0.3f, seen, false, rng, ws};
-    std::vector<real> all;
-    for (int c = 0; c < 20; ++c) {
-      sampler.sample(model, ctx, out);
-      for (std::size_t j = 0; j < out.size(); ++j) all.push_back(static_cast<real>(out.items()[j]) + out.weights()[j]);
-    }
-    return all;
-  };
+  const auto run = [&](std::uint64_t seed) { return hardneg::test::draw_trace(sampler, model, seen, seed); };
   CHECK(run(5) == run(5));
   CHECK(run(5) != run(6));
 
