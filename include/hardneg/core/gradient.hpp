@@ -108,6 +108,10 @@ class SparseGradient {
   const real* values(std::size_t t, std::size_t k) const noexcept { return tables_[t].slot_ptr(k); }
   /// Gradient of row `id` of table t, or nullptr when untouched.
   const real* find(std::size_t t, index_t id) const noexcept { return tables_[t].find(id); }
+  /// The rows of table t, for models whose end_batch() rewrites the merged
+  /// gradient (e.g. back-propagation through a graph after the batch).
+  detail::SparseRows& table(std::size_t t) noexcept { return tables_[t]; }
+  const detail::SparseRows& table(std::size_t t) const noexcept { return tables_[t]; }
 
   /// Sums the threads' accumulators (in thread order) into this gradient.
   void merge(std::span<const GradientAccumulator> parts, ThreadPool& pool) {

@@ -118,6 +118,8 @@ class Trainer {
     ctx.epochs = options_.epochs;
     ctx.pairs = pairs_.size();
     ctx.batches = (pairs_.size() + options_.batch - 1) / options_.batch;
+    // Training mode (e.g. dropout) is on inside fit() only.
+    if constexpr (requires { model_.set_training(true); }) model_.set_training(true);
     (call_train_begin(callbacks, ctx), ...);
     for (int epoch = 0; epoch < options_.epochs; ++epoch) {
       ctx.epoch = epoch;
@@ -128,6 +130,7 @@ class Trainer {
       ((go_on = call_epoch_end(callbacks, ctx) && go_on), ...);
       if (!go_on) break;
     }
+    if constexpr (requires { model_.set_training(false); }) model_.set_training(false);
     (call_train_end(callbacks, ctx), ...);
     return ctx;
   }
@@ -233,6 +236,10 @@ class Trainer {
     const std::size_t shares = std::min(pool_.size(), size);
     const real scale =
         options_.reduction == Reduction::mean ? real(1) / static_cast<real>(size) : real(1);
+    // Models with state derived from the parameters (graph propagation,
+    // dropout masks) refresh it once per batch: the model is fixed within it.
+    if constexpr (requires { model_.begin_batch(std::uint64_t{}, pool_); })
+      model_.begin_batch(stream_id(epoch, batch, ~std::uint64_t{0}), pool_);
     pool_.run(shares, [&](std::size_t share, std::size_t) {
       Share& w = shares_[share];
       w.loss = 0;
@@ -258,6 +265,9 @@ class Trainer {
     double loss = 0;
     for (std::size_t s = 0; s < shares; ++s) loss += shares_[s].loss;
     gradient_.merge(std::span<const GradientAccumulator>(gradients_.data(), shares), pool_);
+    // ... and may turn the merged gradient of what they computed into the
+    // gradient of their parameters (e.g. back through the graph).
+    if constexpr (requires { model_.end_batch(gradient_, pool_); }) model_.end_batch(gradient_, pool_);
     optimizer_.step(model_.parameters(), gradient_, pool_);
     for (std::size_t s = 0; s < shares; ++s) gradients_[s].clear();
     return loss;
