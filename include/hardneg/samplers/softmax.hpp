@@ -48,6 +48,7 @@
 #include "hardneg/data/interactions.hpp"
 #include "hardneg/samplers/detail/candidates.hpp"
 #include "hardneg/samplers/detail/exclusion.hpp"
+#include "hardneg/simd/logistic.hpp"
 
 // GCC 12's _mm512_undefined_ps (inside xsimd's AVX-512 exp) trips a false
 // -Wmaybe-uninitialized / -Wuninitialized; silence it for these kernels.
@@ -135,8 +136,7 @@ inline real horizontal_max(batch acc) noexcept {
   using softmax_simd::batch;
   const batch pos(s_pos);
   softmax_simd::transform(s.data(), z.data(), s.size(), s_pos, [&](batch v) {
-    const batch x = v - pos;
-    return xsimd::max(x, batch(real(0))) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+    return simd::softplus(v - pos);
   });
 }
 

@@ -203,16 +203,6 @@ class Trainer {
 
     Rng shuffle_rng(options_.seed, stream_id(epoch, ~std::uint64_t{0}, 0));
     shuffle_rng.shuffle(pairs_.begin(), pairs_.end());
-    // Within a batch the order of pairs does not change the (summed)
-    // gradient, so each batch is sorted by user: a user's rows and train
-    // items are then read once from memory instead of once per pair.
-    for (std::size_t b = 0; b < pairs_.size(); b += options_.batch) {
-      const auto first = pairs_.begin() + static_cast<std::ptrdiff_t>(b);
-      const auto last = pairs_.begin() + static_cast<std::ptrdiff_t>(std::min(pairs_.size(), b + options_.batch));
-      std::sort(first, last, [](const Pair& x, const Pair& y) {
-        return x.user != y.user ? x.user < y.user : x.item < y.item;
-      });
-    }
 
     double epoch_loss = 0;
     const std::size_t n = pairs_.size();
@@ -245,6 +235,13 @@ class Trainer {
       w.loss = 0;
       const std::size_t lo = begin + size * share / shares;
       const std::size_t hi = begin + size * (share + 1) / shares;
+      // Within a share the order of pairs does not change the (summed)
+      // gradient, so each share is sorted by user: a user's rows and train
+      // items are then read once from memory instead of once per pair.
+      std::sort(pairs_.begin() + static_cast<std::ptrdiff_t>(lo),
+                pairs_.begin() + static_cast<std::ptrdiff_t>(hi), [](const Pair& x, const Pair& y) {
+                  return pair_key(x) < pair_key(y);
+                });
       Rng rng(options_.seed, stream_id(epoch, batch, share));
       // A software pipeline over the share's pairs, so that the random row
       // reads of a pair overlap with the work on earlier pairs: the rows of
@@ -317,6 +314,11 @@ class Trainer {
                     std::span<const real>(w.d_scores.data(), k + 1), gradient);
   }
 
+
+  static std::uint64_t pair_key(const Pair& p) noexcept {
+    return static_cast<std::uint64_t>(static_cast<std::uint32_t>(p.user)) << 32 |
+           static_cast<std::uint32_t>(p.item);
+  }
 
   static std::uint64_t stream_id(int epoch, std::uint64_t batch, std::uint64_t share) noexcept {
     std::uint64_t h = static_cast<std::uint64_t>(epoch) * 0x9E3779B97F4A7C15ull;

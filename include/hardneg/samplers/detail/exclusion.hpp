@@ -46,7 +46,8 @@ inline bool is_seen(std::span<const index_t> seen, index_t item) noexcept {
   const index_t* base = seen.data();
   while (n > 1) {
     const std::size_t half = n / 2;
-    base = base[half - 1] < item ? base + half : base;
+    // Multiply, not ?: -- g++ turns the conditional into a branch.
+    base += static_cast<std::size_t>(base[half - 1] < item) * half;
     n -= half;
   }
   return *base == item;

@@ -1,0 +1,49 @@
+// The logistic functions of the pairwise losses, on SIMD batches.
+//
+//   softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
+//   sigmoid(x)  = 1 / (1 + e^-x), from the same e^-|x|, so neither overflows
+//
+// softplus_sigmoid() returns both from one exponential: a row of BPR over
+// many negatives (Softmax-v returns 200 per pair) needs the loss and the
+// derivative of each. The scalar references are losses/detail/stable_math.hpp.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+#include "hardneg/core/types.hpp"
+
+// GCC 12's _mm512_undefined_ps (inside xsimd's AVX-512 exp and log1p) trips
+// a false -Wmaybe-uninitialized / -Wuninitialized; silence it here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace hardneg::simd {
+
+using real_batch = xsimd::batch<real>;
+
+/// log(1 + e^x), lane-wise.
+[[gnu::flatten]] inline real_batch softplus(real_batch x) noexcept {
+  return xsimd::max(x, real_batch(real(0))) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+}
+
+/// softplus(x) and sigmoid(x), lane-wise, sharing e^-|x|.
+struct SoftplusSigmoid {
+  real_batch softplus;
+  real_batch sigmoid;
+};
+[[gnu::flatten]] inline SoftplusSigmoid softplus_sigmoid(real_batch x) noexcept {
+  const real_batch e = xsimd::exp(-xsimd::abs(x));
+  const real_batch one(real(1));
+  const real_batch inv = one / (one + e);
+  return {xsimd::max(x, real_batch(real(0))) + xsimd::log1p(e),
+          xsimd::select(x >= real_batch(real(0)), inv, e * inv)};
+}
+
+}  // namespace hardneg::simd
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
