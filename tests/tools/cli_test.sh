@@ -45,6 +45,10 @@ expect_fail unknown-sampler-key "unknown key 'q'.*valid keys: k" -- \
   "$tool" train --synthetic tiny --sampler uniform:q=3 --epochs 1 --quiet
 expect_fail unknown-loss "not a loss; valid: bpr" -- \
   "$tool" train --synthetic tiny --loss nope --epochs 1 --quiet
+expect_fail bad-list "not a list of numbers" -- \
+  "$tool" train --synthetic tiny --loss mml:margins=0.3/x --epochs 1 --quiet
+expect_ok mml-loss '"ndcg@20": 0\.[0-9]+' -- \
+  "$tool" train --synthetic tiny --loss mml:margins=0.3/0.5,weights=0.5/0.5 --sampler uniform:k=4 --epochs 1 --quiet
 expect_fail bad-number "not a number" -- \
   "$tool" train --synthetic tiny --optimizer adam:lr=fast --epochs 1 --quiet
 

@@ -23,7 +23,14 @@ Samplers (--sampler):
   srns:k=1,s1=20,s2=20,history=5,alpha=1,warmup=1,temperature=1,seed=1
   See docs/policies.md for what each key means.
 Losses (--loss):
-  bpr  bce  cce  mse  hinge:margin=1
+  bpr  bce  cce  mse  hinge:margin=1  idl
+  infonce:tau=0.1,positive=yes|no   sampled softmax; positive: e^{s_i/tau} in the denominator
+  ccl:margin=0.9,w=150              SimpleX's cosine contrastive loss (w: negatives' weight)
+  mml:margins=0.7/0.8/0.9,weights=0.1/0.15/0.75,w_pos=1,w_neg=700
+                                    multi-margin loss; lists separated by '/'
+  bsl:tau1=0.08,tau2=1.22,mean=yes|no   bilateral softmax loss (per row)
+  contrastive:margin=0.5            (1 - s_i)^2 / 2 + relu(s_j - margin)^2 / 2
+  rce:alpha=0.2                     reweighted BCE, weights sg(sigmoid)^alpha
 Optimizers (--optimizer):
   sgd:lr=0.01,wd=0
   adagrad:lr=0.01,wd=0,eps=1e-10
@@ -34,6 +41,15 @@ Schedules (--schedule):
   constant   step:every=5,gamma=0.95
 )";
 }
+
+namespace {
+std::vector<double> to_doubles(const std::vector<real>& v) { return {v.begin(), v.end()}; }
+std::vector<real> to_reals(const std::vector<double>& v) {
+  std::vector<real> out;
+  for (double x : v) out.push_back(static_cast<real>(x));
+  return out;
+}
+}  // namespace
 
 AnyLoss make_loss(const std::string& text) {
   PolicySpec spec("--loss", text);
@@ -48,7 +64,52 @@ AnyLoss make_loss(const std::string& text) {
     spec.finish();
     return Hinge(p);
   }
-  spec.fail("is not a loss; valid: bpr, bce, cce, mse, hinge");
+  if (n == "idl") return spec.finish(), AnyLoss(IDL{});
+  if (n == "infonce") {
+    InfoNCE::Params p;
+    p.tau = static_cast<real>(spec.get("tau", static_cast<double>(p.tau)));
+    p.include_positive = spec.choice("positive", "yes", {"yes", "no"}) == "yes";
+    spec.finish();
+    return InfoNCE(p);
+  }
+  if (n == "ccl") {
+    CCL::Params p;
+    p.margin = static_cast<real>(spec.get("margin", static_cast<double>(p.margin)));
+    p.negative_weight = static_cast<real>(spec.get("w", static_cast<double>(p.negative_weight)));
+    spec.finish();
+    return CCL(p);
+  }
+  if (n == "mml") {
+    MML<>::Params p;
+    p.margins = to_reals(spec.list("margins", to_doubles(p.margins)));
+    p.weights = to_reals(spec.list("weights", to_doubles(p.weights)));
+    p.positive_weight = static_cast<real>(spec.get("w_pos", static_cast<double>(p.positive_weight)));
+    p.negative_weight = static_cast<real>(spec.get("w_neg", static_cast<double>(p.negative_weight)));
+    spec.finish();
+    return MML<>(p);
+  }
+  if (n == "bsl") {
+    BSL::Params p;
+    p.tau1 = static_cast<real>(spec.get("tau1", static_cast<double>(p.tau1)));
+    p.tau2 = static_cast<real>(spec.get("tau2", static_cast<double>(p.tau2)));
+    p.mean_negatives = spec.choice("mean", "yes", {"yes", "no"}) == "yes";
+    spec.finish();
+    return BSL(p);
+  }
+  if (n == "contrastive") {
+    Contrastive::Params p;
+    p.margin = static_cast<real>(spec.get("margin", static_cast<double>(p.margin)));
+    spec.finish();
+    return Contrastive(p);
+  }
+  if (n == "rce") {
+    RCE::Params p;
+    p.alpha = static_cast<real>(spec.get("alpha", static_cast<double>(p.alpha)));
+    spec.finish();
+    return RCE(p);
+  }
+  spec.fail("is not a loss; valid: bpr, bce, cce, mse, hinge, idl, infonce, ccl, mml, bsl, "
+            "contrastive, rce");
 }
 
 namespace {

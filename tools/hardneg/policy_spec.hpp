@@ -60,6 +60,32 @@ class PolicySpec {
     fail("key '" + key + "' has value '" + v + "'; valid values: " + list);
   }
 
+  /// A list key such as margins=0.7/0.8/0.9: '/' separates the numbers
+  /// because ',' separates the keys.
+  std::vector<double> list(const std::string& key, const std::vector<double>& fallback) {
+    std::string def;
+    for (double v : fallback) def += (def.empty() ? "" : "/") + format(v);
+    known_.push_back(key + " (default " + def + ")");
+    const auto it = values_.find(key);
+    if (it == values_.end()) return fallback;
+    const std::string v = it->second;
+    values_.erase(it);
+    std::vector<double> out;
+    std::string_view rest = v;
+    for (;;) {
+      const auto slash = rest.find('/');
+      const std::string_view item = rest.substr(0, slash);
+      double x{};
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), x);
+      if (item.empty() || ec != std::errc() || end != item.data() + item.size())
+        fail("key '" + key + "' has value '" + v + "', which is not a list of numbers a/b/c");
+      out.push_back(x);
+      if (slash == std::string_view::npos) break;
+      rest = rest.substr(slash + 1);
+    }
+    return out;
+  }
+
   /// Rejects keys nobody took.
   void finish() const {
     if (values_.empty()) return;

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Reproduces the hard-negative paper's MF experiments (docs/reproduction/hard-negatives.md):
+# Table 2's MF rows, the sweeps behind Figures 8-10, and the Figure 6/7 simulations.
+#
+#   HARDNEG_DATA=../shared/data scripts/reproduce/hard_negatives.sh [group...]
+#
+# Groups (default: all, in this order): table sweep-m sweep-rho sweep-n baselines
+# gowalla figures. Each run writes <out>/<name>.json (metrics and the per-epoch
+# log); a run whose JSON exists is skipped, so an interrupted script resumes.
+# Then scripts/reproduce/plot_hard_negatives.py turns the JSONs into the tables
+# and PNGs of the doc.
+#
+# Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool; default
+# build/release/tools/hardneg, built if missing), OUT (default
+# runs/hard-negatives), EPOCHS (default 100: the curves are flat by then, see
+# the doc), THREADS (default 2).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+: "${HARDNEG_DATA:?set HARDNEG_DATA to the folder holding gowalla-www2023/ and gowalla/}"
+bin="${HARDNEG_BIN:-$root/build/release/tools/hardneg}"
+out="${OUT:-$root/runs/hard-negatives}"
+epochs="${EPOCHS:-100}"
+threads="${THREADS:-2}"
+
+if [[ ! -x "$bin" ]]; then
+  cmake --preset release -S "$root" >/dev/null
+  cmake --build "$root/build/release" --target hardneg_tool
+fi
+mkdir -p "$out"
+
+www="$HARDNEG_DATA/gowalla-www2023"
+lgn="$HARDNEG_DATA/gowalla"
+
+# The paper's settings (spec/algorithms.md 7.1): MF dim 32, batch 4096, Adam
+# lr 1e-3, step decay x0.95 every 5 epochs, batch loss summed, seen items
+# allowed as negatives, seed 10, metrics @5/20/50.
+paper=(--model mf --dim 32 --init-std 0.1 --batch 4096 --schedule step:every=5,gamma=0.95
+       --reduction sum --allow-seen --seed 10 --k 5,20,50 --eval-every 25)
+
+# run NAME DATA_DIR WEIGHT_DECAY ARGS...
+run() {
+  local name="$1" data="$2" wd="$3"
+  shift 3
+  local json="$out/$name.json"
+  if [[ -s "$json" ]]; then
+    echo "skip $name (exists)"
+    return
+  fi
+  echo "run  $name: $*"
+  "$bin" train --train "$data/train.txt" --test "$data/test.txt" "${paper[@]}" \
+    --optimizer "adam:lr=1e-3,wd=$wd" --epochs "$epochs" --threads "$threads" --quiet \
+    --metrics-out "$json.tmp" "$@" >"$out/$name.out" 2>"$out/$name.err"
+  mv "$json.tmp" "$json"
+}
+
+group_table() {
+  run bpr "$www" 1e-4 --sampler uniform:k=5 --loss bpr
+  run dns-classic "$www" 1e-4 --sampler dns:m=1,n=50,k=5 --loss bpr
+  run dns-m5-n200 "$www" 1e-2 --sampler dns:m=5,n=200,scale=sum --loss bpr
+  run softmax-v-rho1-n200 "$www" 1e-2 --sampler softmax-v:rho=1,n=200 --loss bpr
+}
+
+group_sweep_m() {  # Figure 8: M over {1,2,3,4,5,10,20}, N = 200
+  for m in 1 2 3 4 10 20; do
+    run "dns-m$m-n200" "$www" 1e-2 --sampler "dns:m=$m,n=200,scale=sum" --loss bpr
+  done
+}
+
+group_sweep_rho() {  # Figure 10: rho over {0.01, 0.1, 1, 10, 100}, N = 200
+  for rho in 0.01 0.1 10 100; do
+    run "softmax-v-rho$rho-n200" "$www" 1e-2 --sampler "softmax-v:rho=$rho,n=200" --loss bpr
+  done
+}
+
+group_sweep_n() {  # Figure 9: N over {20, 50, 100, 200, 400}, M = 5
+  for n in 20 50 100 400; do
+    run "dns-m5-n$n" "$www" 1e-2 --sampler "dns:m=5,n=$n,scale=sum" --loss bpr
+  done
+}
+
+group_baselines() {  # the other samplers of Table 2, 5 negatives where they take a count
+  run aobpr "$www" 1e-4 --sampler aobpr:k=5 --loss bpr
+  run warp "$www" 1e-4 --sampler warp:max_trials=10 --loss hinge:margin=1
+  run irgan "$www" 1e-4 --sampler irgan:k=5 --loss bpr
+  run kernel "$www" 1e-4 --sampler kernel:k=5 --loss bpr
+  run pris-u "$www" 1e-4 --sampler pris:n=5,proposal=uniform --loss bpr
+  run pris-p "$www" 1e-4 --sampler pris:n=5,proposal=popularity --loss bpr
+  run adasir-u "$www" 1e-4 --sampler adasir:n=5,proposal=uniform --loss bpr
+  run adasir-p "$www" 1e-4 --sampler adasir:n=5,proposal=popularity --loss bpr
+  run srns "$www" 1e-4 --sampler srns:k=5 --loss bpr
+}
+
+group_gowalla() {  # the main rows again on the LightGCN split of Gowalla
+  run gowalla-bpr "$lgn" 1e-4 --sampler uniform:k=5 --loss bpr
+  run gowalla-dns-m5-n200 "$lgn" 1e-2 --sampler dns:m=5,n=200,scale=sum --loss bpr
+  run gowalla-softmax-v-rho1-n200 "$lgn" 1e-2 --sampler softmax-v:rho=1,n=200 --loss bpr
+}
+
+group_figures() {  # Figure 6 (simulation) and Figure 7 (a trained model's sampling law)
+  [[ -s "$out/figure6.csv" ]] ||
+    "$bin" simulate opauc --pos 200 --neg 800 --trials 100000 --threads "$threads" --out "$out/figure6.csv"
+  if [[ ! -s "$out/figure7.csv" ]]; then
+    local model="$out/figure7-model.bin"
+    [[ -s "$model" ]] ||
+      "$bin" train --train "$www/train.txt" --test "$www/test.txt" "${paper[@]}" \
+        --optimizer adam:lr=1e-3,wd=1e-2 --epochs "$epochs" --threads "$threads" --quiet \
+        --sampler dns:m=5,n=200,scale=sum --save "$model" >"$out/figure7-model.out"
+    "$bin" simulate sampler --load "$model" --train "$www/train.txt" --user 0 --draws 20000 \
+      --sampler uniform:k=1 --sampler dns:m=1,n=200 --sampler dns:m=5,n=200 \
+      --sampler dns:m=20,n=200 --sampler dns:m=5,n=50 --sampler softmax-v:rho=0.1,n=200 \
+      --sampler softmax-v:rho=1,n=200 --sampler softmax-v:rho=10,n=200 --out "$out/figure7.csv"
+  fi
+}
+
+groups=("$@")
+[[ ${#groups[@]} -gt 0 ]] || groups=(table sweep-m sweep-rho sweep-n baselines gowalla figures)
+for g in "${groups[@]}"; do
+  "group_${g//-/_}"
+done
+echo "done: $out (now run /usr/bin/python3 scripts/reproduce/plot_hard_negatives.py $out)"
