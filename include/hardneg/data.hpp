@@ -8,6 +8,7 @@
 #include "hardneg/data/interactions.hpp"
 #include "hardneg/data/lightgcn.hpp"
 #include "hardneg/data/load.hpp"
+#include "hardneg/data/noisy_synthetic.hpp"
 #include "hardneg/data/recbole.hpp"
 #include "hardneg/data/records.hpp"
 #include "hardneg/data/split.hpp"

@@ -52,3 +52,4 @@
 #include "hardneg/losses/mml.hpp"
 #include "hardneg/losses/mse.hpp"
 #include "hardneg/losses/rce.hpp"
+#include "hardneg/losses/tce.hpp"

@@ -8,4 +8,5 @@
 #include "hardneg/train/callbacks/progress.hpp"
 #include "hardneg/train/callbacks/training_log.hpp"
 #include "hardneg/train/context.hpp"
+#include "hardneg/train/inverse_gradient.hpp"
 #include "hardneg/train/trainer.hpp"

@@ -100,7 +100,7 @@ bool averages_negatives(const BSLSum&) { return false; }
 
 #define HARDNEG_ALL_LOSSES                                                                   \
   BPR, BCE, CCE, Hinge, MSE, InfoNCE, InfoNCEWithoutPositive, CCL, MML<>, MML<3>, BSL, BSLSum, \
-      Contrastive, RCE, IDL
+      Contrastive, RCE, IDL, TCE
 
 TEMPLATE_TEST_CASE("every loss satisfies the Loss concept", "[losses][contract]",
                    HARDNEG_ALL_LOSSES) {

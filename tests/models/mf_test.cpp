@@ -1,17 +1,24 @@
 // Tests of models/mf.hpp: the Model concept, deterministic initialisation,
 // score_items == score, the backward pass against central finite differences
 // of a BPR-like loss (with a repeated item), and recommend() against a
-// brute-force ranking.
+// brute-force ranking. The cosine / user-dropout options: double central
+// differences of the same loss through the normalisations and the mask,
+// scores in [-1, 1], the dropout mask (deterministic, off outside training,
+// p = 0 identical to the plain model), the block scorer, xavier init and
+// the model-file round trip of the options.
 #include "hardneg/models/mf.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "hardneg/core/concepts.hpp"
+#include "hardneg/io/model_file.hpp"
 
 namespace {
 
@@ -222,4 +229,289 @@ TEST_CASE("MF recommend excludes seen items and sorts best first", "[models][mf]
     for (std::size_t j = 0; j < single.size(); ++j) CHECK(batch.ids_of(r)[j] == single[j].item);
   }
   CHECK_THROWS_AS(m.recommend(3, 10, seen), hardneg::InvalidArgument);
+}
+
+// ------------------------------------------------ cosine and user dropout ----
+
+namespace {
+
+// The model's two tables in double, row-major without padding.
+struct DoubleMF {
+  std::size_t dim;
+  std::vector<double> users, items;
+
+  explicit DoubleMF(const MF& m) : dim(m.dim()) {
+    for (std::size_t r = 0; r < m.user_embeddings().rows(); ++r)
+      for (real x : m.user_embeddings().row(r)) users.push_back(x);
+    for (std::size_t r = 0; r < m.item_embeddings().rows(); ++r)
+      for (real x : m.item_embeddings().row(r)) items.push_back(x);
+  }
+  std::vector<double>& table(std::size_t t) { return t == MF::user_table ? users : items; }
+};
+
+// s(u, i) in double: optional normalisation of both vectors, then the user
+// vector times `scale` (the dropout scaling; empty = none).
+double reference_score(const DoubleMF& m, index_t u, index_t i, bool cosine, const std::vector<real>& scale) {
+  const double* p = m.users.data() + std::size_t(u) * m.dim;
+  const double* q = m.items.data() + std::size_t(i) * m.dim;
+  double np = 0, nq = 0, s = 0;
+  for (std::size_t c = 0; c < m.dim; ++c) np += p[c] * p[c], nq += q[c] * q[c];
+  np = cosine ? std::max(std::sqrt(np), 1e-12) : 1.0;
+  nq = cosine ? std::max(std::sqrt(nq), 1e-12) : 1.0;
+  for (std::size_t c = 0; c < m.dim; ++c) s += (p[c] / np) * (scale.empty() ? 1.0 : scale[c]) * (q[c] / nq);
+  return s;
+}
+
+// The test loss of the first part on reference scores.
+struct RowLoss {
+  index_t user;
+  std::vector<index_t> items;   // items[0] is the positive
+  std::vector<double> weights;  // one per negative
+
+  double value(const std::vector<double>& s) const {
+    double l = 0.5 * s[0] * s[0];
+    for (std::size_t k = 1; k < s.size(); ++k) l += weights[k - 1] * softplus(s[k] - s[0]);
+    return l;
+  }
+  std::vector<real> d_scores(const std::vector<double>& s) const {
+    std::vector<real> d(s.size());
+    double dpos = s[0];
+    for (std::size_t k = 1; k < s.size(); ++k) {
+      const double g = weights[k - 1] * sigmoid(s[k] - s[0]);
+      dpos -= g;
+      d[k] = static_cast<real>(g);
+    }
+    d[0] = static_cast<real>(dpos);
+    return d;
+  }
+};
+
+// Checks MF::backward of `loss` against double central differences over every
+// parameter of both tables (untouched rows must have a zero gradient).
+void check_mf_gradient(const MF& model, const RowLoss& loss, const std::vector<real>& scale) {
+  DoubleMF ref(model);
+  const auto scores_of = [&](const DoubleMF& m) {
+    std::vector<double> s;
+    for (index_t i : loss.items) s.push_back(reference_score(m, loss.user, i, model.cosine(), scale));
+    return s;
+  };
+  // The model's own scores agree with the reference.
+  const auto s0 = scores_of(ref);
+  std::vector<real> out(loss.items.size());
+  model.score_items(loss.user, loss.items, out);
+  for (std::size_t k = 0; k < out.size(); ++k) CHECK(std::abs(out[k] - s0[k]) <= 1e-5 * (1 + std::abs(s0[k])));
+
+  hardneg::GradientAccumulator grad;
+  grad.shape(model.parameters(), 16);
+  model.backward(loss.user, loss.items, loss.d_scores(s0), grad);
+
+  const double h = 1e-6;
+  for (std::size_t t : {MF::user_table, MF::item_table}) {
+    auto& values = ref.table(t);
+    for (std::size_t at = 0; at < values.size(); ++at) {
+      const double old = values[at];
+      values[at] = old + h;
+      const double lp = loss.value(scores_of(ref));
+      values[at] = old - h;
+      const double lm = loss.value(scores_of(ref));
+      values[at] = old;
+      const double fd = (lp - lm) / (2 * h);
+      const real* g = grad.table(t).find(static_cast<index_t>(at / ref.dim));
+      const double got = g ? g[at % ref.dim] : 0.0;
+      INFO("table " << t << " row " << at / ref.dim << " col " << at % ref.dim << ": backward " << got << ", fd " << fd);
+      CHECK(std::abs(got - fd) <= 2e-4 * (1 + std::abs(fd)));
+    }
+  }
+}
+
+std::vector<real> mask_of(const MF& m, std::uint64_t seed, index_t u) {
+  std::vector<real> scale(m.dim());
+  hardneg::detail::dropout_scale(seed, u, m.user_dropout(), m.dim(), scale.data());
+  return scale;
+}
+
+}  // namespace
+
+TEST_CASE("MF cosine and user dropout: backward matches double central differences", "[models][mf][cosine]") {
+  const std::size_t dim = GENERATE(5, 32);
+  const bool cosine = GENERATE(true, false);
+  const double p = GENERATE(0.0, 0.4);
+  if (!cosine && p == 0) return;  // the plain model: tested above
+  MF m(4, 12, {.dim = dim, .init_std = 0.5, .seed = 7, .cosine = cosine, .user_dropout = p});
+  const RowLoss loss{2, {3, 7, 1, 7, 9}, {0.25, 0.5, 0.125, 0.125}};
+  INFO("dim " << dim << " cosine " << cosine << " dropout " << p);
+  SECTION("evaluation mode: no dropout") { check_mf_gradient(m, loss, {}); }
+  SECTION("training mode: the batch's mask") {
+    m.set_training(true);
+    m.begin_batch(12345);
+    const auto scale = p > 0 ? mask_of(m, 12345, 2) : std::vector<real>{};
+    if (p > 0) {
+      // dim 32 at p = 0.4 drops some and keeps some components of user 2.
+      const auto zeros = std::count(scale.begin(), scale.end(), 0.0f);
+      if (dim == 32) CHECK((zeros > 0 && zeros < 32));
+    }
+    check_mf_gradient(m, loss, scale);
+  }
+}
+
+TEST_CASE("MF cosine scores are cosines in [-1, 1], the block scorer agrees", "[models][mf][cosine]") {
+  const MF m(20, 50, {.dim = 24, .init_std = 0.3, .seed = 3, .cosine = true});
+  const DoubleMF ref(m);
+  const auto scorer = m.block_scorer();
+  std::vector<real> block(20 * 50);
+  std::vector<index_t> users(20);
+  std::iota(users.begin(), users.end(), 0);
+  scorer.score_block(users, block.data(), 50);
+  for (index_t u = 0; u < 20; ++u)
+    for (index_t i = 0; i < 50; ++i) {
+      const real s = m.score(u, i);
+      CHECK(std::abs(s) <= 1 + 1e-6);
+      CHECK(std::abs(s - reference_score(ref, u, i, true, {})) <= 1e-6);
+      CHECK(std::abs(block[std::size_t(u) * 50 + std::size_t(i)] - s) <= 1e-6);
+    }
+  // A vector and its positive multiple score 1; its negation -1.
+  hardneg::RowMatrix users_t(1, 3), items_t(2, 3);
+  users_t(0, 0) = 1, users_t(0, 1) = 2, users_t(0, 2) = -2;
+  for (std::size_t c = 0; c < 3; ++c) items_t(0, c) = 4 * users_t(0, c), items_t(1, c) = -users_t(0, c);
+  const MF tiny(users_t, items_t, {.cosine = true});
+  CHECK(tiny.score(0, 0) == Approx(1).margin(1e-6));
+  CHECK(tiny.score(0, 1) == Approx(-1).margin(1e-6));
+  // The guard: a zero vector scores 0 and has a finite gradient.
+  hardneg::RowMatrix zero_items(1, 3);
+  const MF with_zero(users_t, zero_items, {.cosine = true});
+  CHECK(with_zero.score(0, 0) == 0.0f);
+  hardneg::GradientAccumulator grad;
+  grad.shape(with_zero.parameters());
+  const index_t id = 0;
+  const real d = 1;
+  with_zero.backward(0, std::span<const index_t>(&id, 1), std::span<const real>(&d, 1), grad);
+  for (std::size_t c = 0; c < 3; ++c) {
+    CHECK(std::isfinite(grad.table(MF::item_table).find(0)[c]));
+    CHECK(grad.table(MF::user_table).find(0)[c] == 0.0f);  // <p^, 0> does not depend on p
+  }
+}
+
+TEST_CASE("MF user dropout is deterministic, off outside training, and p = 0 is the plain model",
+          "[models][mf][dropout]") {
+  const MF plain(30, 40, {.dim = 16, .seed = 5});
+  MF drop(plain.user_embeddings(), plain.item_embeddings(), {.user_dropout = 0.5});
+  MF zero(plain.user_embeddings(), plain.item_embeddings(), {.user_dropout = 0});
+  std::vector<index_t> items(40);
+  std::iota(items.begin(), items.end(), 0);
+  std::vector<real> a(40), b(40);
+  const auto same_as_plain = [&](const MF& m) {
+    bool same = true;
+    for (index_t u = 0; u < 30; ++u) {
+      plain.score_items(u, items, a);
+      m.score_items(u, items, b);
+      same = same && a == b;
+    }
+    return same;
+  };
+  // Not training: dropout is off.
+  CHECK(same_as_plain(drop));
+  drop.set_training(true);
+  drop.begin_batch(99);
+  CHECK_FALSE(same_as_plain(drop));
+  // The scores are those of the masked user vector, the same on every call
+  // and thread, and change with the batch seed.
+  const DoubleMF ref(plain);
+  for (index_t u = 0; u < 30; ++u) {
+    const auto scale = mask_of(drop, 99, u);
+    drop.score_items(u, items, a);
+    for (index_t i = 0; i < 40; ++i)
+      CHECK(std::abs(a[std::size_t(i)] - reference_score(ref, u, i, false, scale)) <= 1e-5);
+  }
+  std::vector<real> here(40), there(40);
+  drop.score_items(7, items, here);
+  std::thread([&] { drop.score_items(7, items, there); }).join();
+  CHECK(here == there);
+  drop.begin_batch(100);
+  drop.score_items(7, items, there);
+  CHECK_FALSE(here == there);
+  drop.set_training(false);
+  CHECK(same_as_plain(drop));
+
+  // p = 0 in training: bit-identical scores and gradients.
+  zero.set_training(true);
+  zero.begin_batch(99);
+  CHECK(same_as_plain(zero));
+  hardneg::GradientAccumulator g1, g2;
+  g1.shape(plain.parameters(), 8);
+  g2.shape(zero.parameters(), 8);
+  const std::vector<index_t> row{3, 8, 1, 8};
+  const std::vector<real> d{-0.7f, 0.25f, 0.125f, 0.5f};
+  plain.backward(4, row, d, g1);
+  zero.backward(4, row, d, g2);
+  for (std::size_t t = 0; t < 2; ++t) {
+    REQUIRE(g1.table(t).ids == g2.table(t).ids);
+    for (index_t id : g1.table(t).ids)
+      CHECK(std::equal(g1.table(t).find(id), g1.table(t).find(id) + 16, g2.table(t).find(id)));
+  }
+}
+
+TEST_CASE("MF dropout mask: a pure function of (seed, user, component) with rate p", "[models][mf][dropout]") {
+  // 400 users x 64 components = 25,600 draws at p = 0.3: the dropped share
+  // has standard error sqrt(0.3 * 0.7 / 25600) = 0.0029; 5 are allowed.
+  const double p = 0.3;
+  std::vector<real> s(64), again(64);
+  std::size_t dropped = 0, differ = 0;
+  for (index_t u = 0; u < 400; ++u) {
+    hardneg::detail::dropout_scale(17, u, p, 64, s.data());
+    hardneg::detail::dropout_scale(17, u, p, 64, again.data());
+    CHECK(s == again);
+    for (real x : s) {
+      CHECK((x == 0.0f || x == static_cast<real>(1 / (1 - p))));
+      dropped += x == 0.0f;
+    }
+    hardneg::detail::dropout_scale(18, u, p, 64, again.data());
+    differ += s != again;
+  }
+  CHECK(std::abs(double(dropped) / 25600 - p) < 5 * 0.0029);
+  CHECK(differ >= 395);
+}
+
+TEST_CASE("MF xavier initialisation: uniform in +-sqrt(6 / (rows + dim))", "[models][mf]") {
+  const MF m(100, 2000, {.dim = 32, .seed = 4, .init = MF::Init::xavier});
+  // Items: bound sqrt(6 / 2032) = 0.0543; variance bound^2 / 3 = 9.84e-4.
+  // 64,000 draws: the variance's standard error is about 1.1e-6 (x5 allowed).
+  const double bound = std::sqrt(6.0 / 2032);
+  double s2 = 0, top = 0;
+  for (std::size_t r = 0; r < 2000; ++r)
+    for (real x : m.item_embeddings().row(r)) s2 += double(x) * x, top = std::max(top, std::abs(double(x)));
+  CHECK(top <= bound);
+  CHECK(top > 0.99 * bound);
+  CHECK(std::abs(s2 / 64000 - bound * bound / 3) < 5 * 1.1e-6 * 5);
+  const double user_bound = std::sqrt(6.0 / 132);
+  for (std::size_t r = 0; r < 100; ++r)
+    for (real x : m.user_embeddings().row(r)) CHECK(std::abs(x) <= user_bound);
+  const MF same(100, 2000, {.dim = 32, .seed = 4, .init = MF::Init::xavier});
+  CHECK(same.item_embeddings() == m.item_embeddings());
+}
+
+TEST_CASE("MF options survive save and load; a plain MF file has no settings", "[models][mf][io]") {
+  const auto dir = std::filesystem::temp_directory_path() / "hardneg_mf_cosine_test";
+  std::filesystem::create_directories(dir);
+  const MF m(6, 9, {.dim = 5, .seed = 2, .cosine = true, .user_dropout = 0.1});
+  hardneg::save_model(dir / "cos", m, {{"loss", "ccl"}});
+  hardneg::Metadata meta;
+  const MF back = hardneg::load_model<MF>(dir / "cos", &meta);
+  CHECK(back.cosine());
+  CHECK(back.user_dropout() == 0.1);
+  CHECK(meta.at("mf.cosine") == "true");
+  CHECK(meta.at("mf.user_dropout") == "0.1");
+  CHECK(meta.at("loss") == "ccl");
+  CHECK(back.score(3, 4) == m.score(3, 4));
+
+  hardneg::save_model(dir / "plain", MF(6, 9, {.dim = 5}));
+  CHECK(hardneg::load_model_file(dir / "plain").metadata.empty());
+  CHECK_FALSE(hardneg::load_model<MF>(dir / "plain").cosine());
+
+  std::vector<hardneg::RowMatrix> tables{hardneg::RowMatrix(2, 3), hardneg::RowMatrix(2, 3)};
+  CHECK_THROWS_WITH(MF::from_tables(tables, {{"mf.cosine", "yes"}}), Catch::Contains("true or false"));
+  CHECK_THROWS_WITH(MF::from_tables(tables, {{"mf.user_dropout", "1"}}), Catch::Contains("[0, 1)"));
+  CHECK_THROWS_WITH(MF::from_tables(tables, {{"mf.temperature", "1"}}), Catch::Contains("unknown model setting"));
+  CHECK_NOTHROW(MF::from_tables(tables, {{"sampler", "uniform"}}));
+  CHECK_THROWS_AS(MF(3, 4, {.user_dropout = -0.1}), hardneg::InvalidArgument);
+  std::filesystem::remove_all(dir);
 }

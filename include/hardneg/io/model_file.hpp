@@ -48,6 +48,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if __has_include(<unistd.h>)
@@ -303,14 +304,22 @@ inline void save_model_file(const std::filesystem::path& path, std::string_view 
 }
 
 /// Saves any model with a static name() and parameters() (its tables in
-/// order) to `path`, atomically. See save_model_file.
+/// order) to `path`, atomically. See save_model_file. A model whose settings
+/// do not show in its tables (MF's cosine score) reports them with
+/// file_metadata(); they are stored with `metadata` (the model's entries win).
 template <class M>
   requires requires(const M& m) {
     { M::name() } -> std::convertible_to<std::string_view>;
     { m.parameters() } -> std::convertible_to<std::span<const RowMatrix>>;
   }
 void save_model(const std::filesystem::path& path, const M& model, const Metadata& metadata = {}) {
-  save_model_file(path, M::name(), model.parameters(), metadata);
+  if constexpr (requires { { model.file_metadata() } -> std::convertible_to<Metadata>; }) {
+    Metadata all = metadata;
+    for (auto& [key, value] : Metadata(model.file_metadata())) all.insert_or_assign(key, value);
+    save_model_file(path, M::name(), model.parameters(), all);
+  } else {
+    save_model_file(path, M::name(), model.parameters(), metadata);
+  }
 }
 
 /// Reads and checks a model file. Throws IoError naming the file and the
@@ -377,8 +386,10 @@ inline ModelFile load_model_file(const std::filesystem::path& path) {
 }
 
 /// Loads a model of type M: checks the file's model name against M::name()
-/// and builds M::from_tables(tables) (which checks the shapes). Copies the
-/// file's metadata to *metadata when given.
+/// and builds M::from_tables(tables) (which checks the shapes), or
+/// M::from_tables(tables, metadata) when M has it (to restore the settings
+/// its file_metadata() saved). Copies the file's metadata to *metadata when
+/// given.
 template <class M>
   requires requires(std::vector<RowMatrix> tables) {
     { M::name() } -> std::convertible_to<std::string_view>;
@@ -391,7 +402,10 @@ M load_model(const std::filesystem::path& path, Metadata* metadata = nullptr) {
                   "' model, expected '" + std::string(M::name()) + "'");
   if (metadata) *metadata = file.metadata;
   try {
-    return M::from_tables(std::move(file.tables));
+    if constexpr (requires { M::from_tables(std::move(file.tables), std::as_const(file.metadata)); })
+      return M::from_tables(std::move(file.tables), std::as_const(file.metadata));
+    else
+      return M::from_tables(std::move(file.tables));
   } catch (const InvalidArgument& e) {
     throw IoError("model file " + detail::quoted(path) + ": " + e.what());
   }

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -36,6 +37,7 @@
 #include "hardneg/data/interactions.hpp"
 #include "hardneg/optim/schedule.hpp"
 #include "hardneg/train/context.hpp"
+#include "hardneg/train/detail/callbacks.hpp"
 
 namespace hardneg {
 
@@ -120,44 +122,22 @@ class Trainer {
     ctx.batches = (pairs_.size() + options_.batch - 1) / options_.batch;
     // Training mode (e.g. dropout) is on inside fit() only.
     if constexpr (requires { model_.set_training(true); }) model_.set_training(true);
-    (call_train_begin(callbacks, ctx), ...);
+    (detail::call_train_begin(*this, callbacks, ctx), ...);
     for (int epoch = 0; epoch < options_.epochs; ++epoch) {
       ctx.epoch = epoch;
       ctx.metrics.clear();
-      (call_epoch_begin(callbacks, ctx), ...);
+      (detail::call_epoch_begin(*this, callbacks, ctx), ...);
       run_epoch(train, epoch, ctx);
       bool go_on = true;
-      ((go_on = call_epoch_end(callbacks, ctx) && go_on), ...);
+      ((go_on = detail::call_epoch_end(*this, callbacks, ctx) && go_on), ...);
       if (!go_on) break;
     }
     if constexpr (requires { model_.set_training(false); }) model_.set_training(false);
-    (call_train_end(callbacks, ctx), ...);
+    (detail::call_train_end(*this, callbacks, ctx), ...);
     return ctx;
   }
 
  private:
-  // ---- callbacks: every hook is optional; on_epoch_end may return bool.
-  template <class C>
-  void call_train_begin(C& c, TrainContext& ctx) {
-    if constexpr (requires { c.on_train_begin(*this, ctx); }) c.on_train_begin(*this, ctx);
-  }
-  template <class C>
-  void call_epoch_begin(C& c, TrainContext& ctx) {
-    if constexpr (requires { c.on_epoch_begin(*this, ctx); }) c.on_epoch_begin(*this, ctx);
-  }
-  template <class C>
-  bool call_epoch_end(C& c, TrainContext& ctx) {
-    if constexpr (requires { { c.on_epoch_end(*this, ctx) } -> std::convertible_to<bool>; })
-      return c.on_epoch_end(*this, ctx);
-    else if constexpr (requires { c.on_epoch_end(*this, ctx); })
-      c.on_epoch_end(*this, ctx);
-    return true;
-  }
-  template <class C>
-  void call_train_end(C& c, TrainContext& ctx) {
-    if constexpr (requires { c.on_train_end(*this, ctx); }) c.on_train_end(*this, ctx);
-  }
-
   /// A pair whose negatives were drawn ahead of its gradient step.
   struct Sampled {
     Negatives negatives;
@@ -230,18 +210,13 @@ class Trainer {
     // dropout masks) refresh it once per batch: the model is fixed within it.
     if constexpr (requires { model_.begin_batch(std::uint64_t{}, pool_); })
       model_.begin_batch(stream_id(epoch, batch, ~std::uint64_t{0}), pool_);
+    if constexpr (batch_loss) begin_loss_batch(epoch, batch, begin, end, shares);
     pool_.run(shares, [&](std::size_t share, std::size_t) {
       Share& w = shares_[share];
       w.loss = 0;
       const std::size_t lo = begin + size * share / shares;
       const std::size_t hi = begin + size * (share + 1) / shares;
-      // Within a share the order of pairs does not change the (summed)
-      // gradient, so each share is sorted by user: a user's rows and train
-      // items are then read once from memory instead of once per pair.
-      std::sort(pairs_.begin() + static_cast<std::ptrdiff_t>(lo),
-                pairs_.begin() + static_cast<std::ptrdiff_t>(hi), [](const Pair& x, const Pair& y) {
-                  return pair_key(x) < pair_key(y);
-                });
+      if constexpr (!batch_loss) sort_by_user(lo, hi);  // a batch loss's pre-pass sorted it
       Rng rng(options_.seed, stream_id(epoch, batch, share));
       // A software pipeline over the share's pairs, so that the random row
       // reads of a pair overlap with the work on earlier pairs: the rows of
@@ -255,7 +230,7 @@ class Trainer {
       for (std::size_t p = lo; p < hi; ++p) {
         if (p + 2 * A < hi) prefetch_pair(train, pairs_[p + 2 * A]);
         if (p + A < hi) sample_pair(train, pairs_[p + A], rng, w, w.ring[(p + A) % (A + 1)]);
-        step_pair(pairs_[p], w.ring[p % (A + 1)], w, gradients_[share], scale);
+        step_pair(pairs_[p], p - begin, w.ring[p % (A + 1)], w, gradients_[share], scale);
       }
     });
     // Merge in share order: deterministic for a given thread count.
@@ -292,14 +267,15 @@ class Trainer {
   }
 
   /// Loss, d(loss)/d(score) and back-propagation of a sampled pair.
-  void step_pair(Pair pair, Sampled& slot, Share& w, GradientAccumulator& gradient, real scale) {
+  void step_pair(Pair pair, std::size_t row, Sampled& slot, Share& w, GradientAccumulator& gradient,
+                 real scale) {
     Negatives& negs = slot.negatives;
     const std::size_t k = negs.size();
     if (!negs.scored) model_.score_items(pair.user, negs.items(), negs.scores());
     real d_pos = 0;
     const std::span<real> d_neg(w.d_neg.data(), k);
     w.loss += static_cast<double>(
-        loss_.evaluate(slot.positive_score, negs.scores(), negs.weights(), d_pos, d_neg));
+        row_loss(row, slot.positive_score, negs.scores(), negs.weights(), d_pos, d_neg));
     // A sampler may return no negative (WARP finding no margin violator):
     // with a zero derivative nothing is back-propagated, so no row counts as
     // touched (a lazy optimizer would otherwise move it by momentum).
@@ -314,6 +290,61 @@ class Trainer {
                     std::span<const real>(w.d_scores.data(), k + 1), gradient);
   }
 
+  // ---- batch-loss hook (T-CE, losses/tce.hpp). A loss with
+  //   begin_batch(std::span<const real> positive_scores, std::size_t max_negatives,
+  //               std::uint64_t iteration)
+  //   evaluate_row(std::size_t row, pos, neg, weights, d_pos, d_neg) const -> real
+  // sees the scores of all the batch's positives before any row's loss.
+  // positive_scores[r] and `row` index the batch's pairs in the order
+  // run_batch processes them; iteration = batches since fit() started.
+  // Other losses skip all of this at compile time.
+  static constexpr bool batch_loss =
+      requires(L& l, const L& cl, std::span<const real> s, real x, real& d, std::span<real> dn) {
+        l.begin_batch(s, std::size_t{}, std::uint64_t{});
+        { cl.evaluate_row(std::size_t{}, x, s, s, d, dn) } -> std::convertible_to<real>;
+      };
+
+  /// Sorts each share of the batch (run_batch then keeps that order, so row
+  /// r is the r-th pair it processes), scores the positives in parallel and
+  /// hands them to the loss.
+  void begin_loss_batch(int epoch, std::size_t batch, std::size_t begin, std::size_t end,
+                        std::size_t shares) {
+    const std::size_t size = end - begin;
+    loss_batch_scores_.resize(size);
+    pool_.run(shares, [&](std::size_t share, std::size_t) {
+      const std::size_t lo = begin + size * share / shares;
+      const std::size_t hi = begin + size * (share + 1) / shares;
+      sort_by_user(lo, hi);
+      for (std::size_t p = lo; p < hi; ++p)
+        loss_batch_scores_[p - begin] = model_.score(pairs_[p].user, pairs_[p].item);
+    });
+    const std::uint64_t per_epoch = (pairs_.size() + options_.batch - 1) / options_.batch;
+    loss_.begin_batch(std::span<const real>(loss_batch_scores_), sampler_.max_negatives(),
+                      static_cast<std::uint64_t>(epoch) * per_epoch + batch);
+  }
+
+  /// The loss of the batch's row `row` (its index in processing order).
+  real row_loss(std::size_t row, real pos, std::span<const real> neg, std::span<const real> w,
+                real& d_pos, std::span<real> d_neg) const {
+    if constexpr (batch_loss) {
+      // The pipeline scored the same pair as the pre-pass did.
+      assert(row < loss_batch_scores_.size() &&
+             (loss_batch_scores_[row] == pos || std::isnan(pos)));
+      return loss_.evaluate_row(row, pos, neg, w, d_pos, d_neg);
+    } else {
+      (void)row;
+      return loss_.evaluate(pos, neg, w, d_pos, d_neg);
+    }
+  }
+
+  /// Sorts the pairs [lo, hi) of a share by (user, item). Within a share the
+  /// order of pairs does not change the (summed) gradient, and sorted, a
+  /// user's rows and train items are read once from memory instead of once
+  /// per pair.
+  void sort_by_user(std::size_t lo, std::size_t hi) {
+    std::sort(pairs_.begin() + static_cast<std::ptrdiff_t>(lo), pairs_.begin() + static_cast<std::ptrdiff_t>(hi),
+              [](const Pair& x, const Pair& y) { return pair_key(x) < pair_key(y); });
+  }
 
   static std::uint64_t pair_key(const Pair& p) noexcept {
     return static_cast<std::uint64_t>(static_cast<std::uint32_t>(p.user)) << 32 |
@@ -338,6 +369,7 @@ class Trainer {
   std::vector<Share> shares_;
   std::vector<GradientAccumulator> gradients_;
   SparseGradient gradient_;
+  std::vector<real> loss_batch_scores_;  // batch-loss hook: the batch's positive scores
 };
 
 }  // namespace hardneg
