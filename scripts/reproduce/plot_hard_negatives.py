@@ -4,10 +4,10 @@
     /usr/bin/python3 scripts/reproduce/plot_hard_negatives.py RUNS_DIR [--doc-dir docs/reproduction]
 
 RUNS_DIR is what scripts/reproduce/hard_negatives.sh wrote (one <run>.json per
-training run, figure6.csv, figure7.csv). Writes PNGs into DOC_DIR/img/ and
-prints the markdown tables (Table 2, the sweeps with the best value per K
-marked, the curve check) to stdout; the doc pastes them. Needs Debian's
-python3-matplotlib.
+training run, figure6.csv, figure7.csv). Writes PNGs into DOC_DIR/img/ and the
+markdown tables (Table 2, the sweeps with the best value per K marked, the
+curve check) between the "generated" markers of DOC_DIR/hard-negatives.md
+(or to stdout with --print). Needs Debian's python3-matplotlib.
 """
 import argparse
 import csv
@@ -113,6 +113,7 @@ def sweep(runs, title, xs, name_of, xlabel, png, logx=False):
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
+    print(f"![{png.stem}](img/{png.name})\n")
     cols = [f"{m}@{k}" for m in ("ndcg", "recall") for k in KS]
     print(f"| {xlabel} | " + " | ".join(c.replace("ndcg", "NDCG").replace("recall", "Recall") for c in cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
@@ -147,6 +148,7 @@ def curves(runs, names, png):
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
+    print(f"![{png.stem}](img/{png.name})\n")
 
 
 def figure6(runs, png):
@@ -170,6 +172,7 @@ def figure6(runs, png):
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
+    print(f"![{png.stem}](img/{png.name})\n")
     print("| metric | beta of the highest correlation | correlation |")
     print("|---|---|---|")
     for c in cols:
@@ -207,13 +210,37 @@ def figure7(runs, png):
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
+    print(f"![{png.stem}](img/{png.name})\n")
+
+
+BEGIN, END = "<!-- generated:begin -->", "<!-- generated:end -->"
+
+
+def update_doc(a):
+    """Re-runs this script with --print and puts its output between the markers."""
+    import io
+    import contextlib
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        sys.argv = [sys.argv[0], str(a.runs), "--doc-dir", str(a.doc_dir), "--print"]
+        main()
+    doc = a.doc_dir / "hard-negatives.md"
+    text = doc.read_text()
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(head + BEGIN + "\n\n" + buf.getvalue().rstrip() + "\n\n" + END + tail)
+    print(f"updated {doc}")
+    return 0
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", type=pathlib.Path)
     ap.add_argument("--doc-dir", type=pathlib.Path, default=pathlib.Path("docs/reproduction"))
+    ap.add_argument("--print", action="store_true", help="print the tables instead of updating the doc")
     a = ap.parse_args()
+    if not a.print:
+        return update_doc(a)
     img = a.doc_dir / "img"
     img.mkdir(parents=True, exist_ok=True)
 
