@@ -19,7 +19,7 @@ TEST_CASE("Rng is deterministic per (seed, stream) and streams differ", "[random
   }
 }
 
-TEST_CASE("Rng::below is uniform over [0, n) (chi-square)", "[random]") {
+TEST_CASE("Rng::below(n) is uniform over 0 .. n-1 (chi-square)", "[random]") {
   Rng rng(1);
   constexpr int n = 10, draws = 100000;
   std::vector<int> counts(n, 0);

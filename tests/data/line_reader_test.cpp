@@ -50,7 +50,7 @@ TEST_CASE("LineReader handles lines longer than its block and lines across block
   CHECK(read_all(f.path()) == expected);
 }
 
-TEST_CASE("LineReader counts lines and bytes; an empty file has no line") {
+TEST_CASE("LineReader counts lines and bytes, and an empty file has no line") {
   TempFile empty("");
   LineReader in(empty.path());
   std::string_view line;
@@ -103,7 +103,7 @@ TEST_CASE("split_fields splits at the separator and trims spaces") {
   CHECK(dd::split_fields("a,b,c,d,e", ",", f) == 5);  // more than out.size()
 }
 
-TEST_CASE("parse_id accepts ids in [0, 2^31 - 1) and names file:line:column and token otherwise") {
+TEST_CASE("parse_id accepts ids from 0 to 2^31 - 2 and names file:line:column and token otherwise") {
   TempFile f("12 abc -3 2147483647 2147483646 99999999999999999999 1.5\n");
   LineReader in(f.path());
   std::string_view line;

@@ -28,7 +28,7 @@ TEST_CASE("CCL: defaults are SimpleX's MF Gowalla setting", "[losses][ccl]") {
   CHECK(CCL{}.params().negative_weight == 150.0f);
 }
 
-TEST_CASE("CCL: uniform weights give the paper's W/N sum; W = N gives RecBox's plain sum",
+TEST_CASE("CCL: uniform weights give the paper's W/N sum, W = N gives RecBox's plain sum",
           "[losses][ccl]") {
   // pos 1.25 (beyond 1: no positive loss, no gradient); negatives above and
   // below m = 0.9.

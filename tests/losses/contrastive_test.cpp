@@ -25,7 +25,7 @@ TEST_CASE("Contrastive: hand-computed row", "[losses][contrastive]") {
   CHECK(Contrastive{}.params().margin == 0.5f);
 }
 
-TEST_CASE("Contrastive: the positive is pulled to 1 from both sides; the margin is runtime",
+TEST_CASE("Contrastive: the positive is pulled to 1 from both sides, the margin is runtime",
           "[losses][contrastive]") {
   const std::array<real, 1> neg{0.0f};
   const std::array<real, 1> w{1.0f};

@@ -418,7 +418,7 @@ TEST_CASE("LightGCN with K = 0 trains exactly like MF", "[models][lightgcn]") {
   CHECK(lgcn.score(5, 9) == mf.score(5, 9));
 }
 
-TEST_CASE("LightGCN block scorer equals score; the cache follows parameter changes",
+TEST_CASE("LightGCN block scorer equals score, the cache follows parameter changes",
           "[models][lightgcn]") {
   LightGCN model(tiny().train, {.dim = 20, .layers = 2, .seed = 8});
   const std::vector<index_t> users{0, 3, 17, 199};

@@ -354,7 +354,7 @@ TEST_CASE("MF cosine and user dropout: backward matches double central differenc
   }
 }
 
-TEST_CASE("MF cosine scores are cosines in [-1, 1], the block scorer agrees", "[models][mf][cosine]") {
+TEST_CASE("MF cosine scores are cosines between -1 and 1, the block scorer agrees", "[models][mf][cosine]") {
   const MF m(20, 50, {.dim = 24, .init_std = 0.3, .seed = 3, .cosine = true});
   const DoubleMF ref(m);
   const auto scorer = m.block_scorer();
@@ -489,7 +489,7 @@ TEST_CASE("MF xavier initialisation: uniform in +-sqrt(6 / (rows + dim))", "[mod
   CHECK(same.item_embeddings() == m.item_embeddings());
 }
 
-TEST_CASE("MF options survive save and load; a plain MF file has no settings", "[models][mf][io]") {
+TEST_CASE("MF options survive save and load, a plain MF file has no settings", "[models][mf][io]") {
   const auto dir = std::filesystem::temp_directory_path() / "hardneg_mf_cosine_test";
   std::filesystem::create_directories(dir);
   const MF m(6, 9, {.dim = 5, .seed = 2, .cosine = true, .user_dropout = 0.1});

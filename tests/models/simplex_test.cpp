@@ -235,7 +235,7 @@ TEST_CASE("SimpleX with g = 1 is cosine MF on e_u and touches no aggregation row
     for (index_t i = 0; i < 10; ++i) CHECK(m.score(u, i) == Approx(mf.score(u, i)).margin(1e-6));
 }
 
-TEST_CASE("SimpleX block scorer equals score; towers are unit vectors", "[models][simplex]") {
+TEST_CASE("SimpleX block scorer equals score, towers are unit vectors", "[models][simplex]") {
   const Interactions history = small_history();
   const Agg agg = GENERATE(Agg::mean, Agg::user_attention);
   const SimpleX m = test_model(history, agg, 0.2, 20);

@@ -139,7 +139,7 @@ TEST_CASE("LazyAdam matches the double-precision closed form over several steps"
   SECTION("without weight decay") { run_against_reference<LazyAdam>(false, 0.0); }
 }
 
-TEST_CASE("dense Adam moves untouched rows; LazyAdam leaves them alone", "[optim][adam]") {
+TEST_CASE("dense Adam moves untouched rows, LazyAdam leaves them alone", "[optim][adam]") {
   Rng rng(5);
   ThreadPool pool(1);
   const std::array<std::pair<std::size_t, std::size_t>, 1> shape{{{4, 3}}};

@@ -190,7 +190,7 @@ TEST_CASE("InverseGradient::meta_step: the final step sees only the meta batch's
   CHECK_FALSE(same_parameters(a, tiny_mf()));
 }
 
-TEST_CASE("InverseGradient: deterministic by seed; callbacks see the choices") {
+TEST_CASE("InverseGradient: deterministic by seed, callbacks see the choices") {
   NoisySyntheticOptions o = NoisySyntheticOptions::tiny(2);
   o.users = 100;
   const NoisySynthetic d = make_noisy_synthetic(o);

@@ -99,7 +99,7 @@ TEST_CASE("Mean reduction scales the step of plain SGD by 1/batch", "[trainer]")
   CHECK(max_diff < 1e-5);
 }
 
-TEST_CASE("Callbacks see metrics; early stopping stops and restores the best model",
+TEST_CASE("Callbacks see metrics, early stopping stops and restores the best model",
           "[trainer][callbacks]") {
   MF model(tiny().n_users(), tiny().n_items(), {.dim = 16, .seed = 4});
   // A learning rate this large makes the model overfit and then degrade.
