@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hardneg tool's command-line contract (DESIGN.md): JSON results, errors
 # that name the file, line and value, unknown keys listing the valid ones, and
-# a save -> eval -> recommend round trip. Prints "N passed, M failed".
+# a save -> eval -> recommend round trip for every model, and --model mf being
+# the default model. Prints "N passed, M failed".
 set -u
 tool="$1"
 fixtures="$2"
@@ -68,6 +69,46 @@ expect_fail recommend-unknown-user "not a user" -- \
   "$tool" recommend --synthetic tiny --load "$work/model.bin" --user 99999 --k 5
 head -c 100 "$work/model.bin" >"$work/truncated.bin"
 expect_fail truncated-model "truncated.bin" -- "$tool" eval "${common[@]}" --load "$work/truncated.bin"
+
+# Every model: train -> save -> eval (same metrics) -> recommend -> simulate sampler.
+for spec in mf:cosine=yes,dropout=0.1,init=xavier gmf:bias=no neumf:layers=2,dropout=0.1,activation=tanh \
+            lightgcn:layers=2 simplex:aggregation=mean,g=0.5; do
+  name="${spec%%:*}"
+  file="$work/$name.bin"
+  trained="$(grep '"ndcg@20"' <<<"$("$tool" train "${common[@]}" --model "$spec" --epochs 2 \
+             --optimizer adam:lr=0.01 --quiet --save "$file" 2>"$work/err")")"
+  [ -n "$trained" ] && [ -s "$file" ] && ok || { bad "train --model $spec"; cat "$work/err" >&2; }
+  evaluated="$(grep '"ndcg@20"' <<<"$("$tool" eval "${common[@]}" --load "$file" 2>"$work/err")")"
+  [ -n "$trained" ] && [ "$trained" = "$evaluated" ] && ok ||
+    { bad "eval of the saved $name model differs: '$trained' vs '$evaluated'"; cat "$work/err" >&2; }
+  expect_ok "recommend-$name" '"item"' -- "$tool" recommend --synthetic tiny --load "$file" --user 3 --k 5
+  expect_ok "simulate-$name" '"mean_rank"' -- "$tool" simulate sampler --synthetic tiny --load "$file" \
+    --user 3 --sampler dns:m=2,n=20 --draws 50 --out "$work/sim-$name.csv"
+done
+expect_fail unknown-model "not a model; valid: mf, gmf, neumf, lightgcn, simplex" -- \
+  "$tool" train --synthetic tiny --model svd --epochs 1 --quiet
+expect_fail unknown-model-key "unknown key 'depth' for 'neumf'; valid keys: layers" -- \
+  "$tool" train --synthetic tiny --model neumf:depth=2 --epochs 1 --quiet
+expect_fail bad-model-value "key 'aggregation' has value 'max'; valid values: user_attention\|mean" -- \
+  "$tool" train --synthetic tiny --model simplex:aggregation=max --epochs 1 --quiet
+expect_fail model-check "--model 'mf:dropout=1': MF: user_dropout must be in" -- \
+  "$tool" train --synthetic tiny --model mf:dropout=1 --epochs 1 --quiet
+expect_fail sampler-model-mismatch "'aobpr' needs a model with user and item embedding tables.*not lightgcn" -- \
+  "$tool" train --synthetic tiny --model lightgcn --sampler aobpr --epochs 1 --quiet
+expect_fail simulate-sampler-model-mismatch "'kernel' needs a model with .*not neumf" -- \
+  "$tool" simulate sampler --synthetic tiny --load "$work/neumf.bin" --user 3 --sampler kernel --out "$work/x.csv"
+expect_fail lightgcn-other-graph "lightgcn.bin.*different graph" -- \
+  "$tool" eval --synthetic tiny --data-seed 2 --load "$work/lightgcn.bin"
+
+# --model mf (and its keys at their defaults) is the tool's MF of before: the
+# same results and the same model file as no --model.
+without_time() { grep -v 'seconds\|"model"'; }
+reference="$("$tool" train "${common[@]}" --epochs 2 --quiet --save "$work/default.bin" | without_time)"
+for spec in mf mf:cosine=no,dropout=0,init=normal; do
+  [ -n "$reference" ] && [ "$reference" = "$("$tool" train "${common[@]}" --epochs 2 --quiet --model "$spec" \
+    --save "$work/explicit.bin" | without_time)" ] && ok || bad "--model $spec differs from the default model"
+  cmp -s "$work/default.bin" "$work/explicit.bin" && ok || bad "--model $spec saves a different model file"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

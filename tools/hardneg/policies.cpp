@@ -1,6 +1,8 @@
 // The policy factories of the hardneg tool.
 #include "policies.hpp"
 
+#include "help.hpp"
+
 namespace hardneg::tool {
 
 std::string policies_help() {

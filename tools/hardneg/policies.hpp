@@ -3,22 +3,31 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "hardneg/losses.hpp"
 #include "hardneg/optim.hpp"
 #include "hardneg/samplers.hpp"
+#include "hardneg/samplers/detail/embedding_model.hpp"
 #include "hardneg/train/any_policy.hpp"
 #include "policy_spec.hpp"
 
 namespace hardneg::tool {
 
-/// Help text listing every policy with its keys and defaults.
-std::string policies_help();
-
 AnyLoss make_loss(const std::string& text);
 AnyOptimizer make_optimizer(const std::string& text);
 Schedule make_schedule(const std::string& text);
 
+/// The error of a sampler that needs the model's embedding tables
+/// (samplers/detail/embedding_model.hpp) with a model that has none.
+[[noreturn]] inline void needs_embeddings(const PolicySpec& spec, std::string_view model) {
+  spec.fail("needs a model with user and item embedding tables (mf, gmf, simplex), not " +
+            std::string(model));
+}
+
+/// The sampler `text` names, for model type M. Samplers that need what M
+/// lacks (AOBPR and the kernel sampler need embedding tables) are errors
+/// naming the model, not compile failures.
 template <class M>
 AnySampler<M> make_sampler(const std::string& text) {
   PolicySpec spec("--sampler", text);
@@ -60,11 +69,15 @@ AnySampler<M> make_sampler(const std::string& text) {
     return SoftmaxV<>(p);
   }
   if (spec.name() == "aobpr") {
-    typename AOBPR<>::Params p;
-    p.k = spec.get("k", p.k);
-    p.lambda = spec.get("lambda", p.lambda);
-    spec.finish();
-    return AOBPR<>(p);
+    if constexpr (hardneg::detail::EmbeddingModel<M>) {
+      typename AOBPR<>::Params p;
+      p.k = spec.get("k", p.k);
+      p.lambda = spec.get("lambda", p.lambda);
+      spec.finish();
+      return AOBPR<>(p);
+    } else {
+      needs_embeddings(spec, M::name());
+    }
   }
   if (spec.name() == "warp") {
     typename WARP<>::Params p;
@@ -92,16 +105,20 @@ AnySampler<M> make_sampler(const std::string& text) {
     return IRGAN<>(p);
   }
   if (spec.name() == "kernel") {
-    typename Kernel<>::Params p;
-    p.k = spec.get("k", p.k);
-    p.alpha = spec.get("alpha", p.alpha);
-    p.lambda = spec.get("lambda", p.lambda);
-    p.weighting = spec.choice("weighting", "importance", {"importance", "uniform"}) == "uniform"
-                      ? KernelWeighting::uniform
-                      : KernelWeighting::importance;
-    p.leaf_size = spec.get("leaf_size", p.leaf_size);
-    spec.finish();
-    return Kernel<>(p);
+    if constexpr (hardneg::detail::EmbeddingModel<M>) {
+      typename Kernel<>::Params p;
+      p.k = spec.get("k", p.k);
+      p.alpha = spec.get("alpha", p.alpha);
+      p.lambda = spec.get("lambda", p.lambda);
+      p.weighting = spec.choice("weighting", "importance", {"importance", "uniform"}) == "uniform"
+                        ? KernelWeighting::uniform
+                        : KernelWeighting::importance;
+      p.leaf_size = spec.get("leaf_size", p.leaf_size);
+      spec.finish();
+      return Kernel<>(p);
+    } else {
+      needs_embeddings(spec, M::name());
+    }
   }
   if (spec.name() == "pris" || spec.name() == "adasir") {
     const auto proposal = [&](auto& p) {

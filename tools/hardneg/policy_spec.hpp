@@ -64,7 +64,10 @@ class PolicySpec {
   /// because ',' separates the keys.
   std::vector<double> list(const std::string& key, const std::vector<double>& fallback) {
     std::string def;
-    for (double v : fallback) def += (def.empty() ? "" : "/") + format(v);
+    for (double v : fallback) {
+      if (!def.empty()) def += '/';
+      def += format(v);  // (not "/" + format(v): a GCC 12 -Wrestrict false positive)
+    }
     known_.push_back(key + " (default " + def + ")");
     const auto it = values_.find(key);
     if (it == values_.end()) return fallback;

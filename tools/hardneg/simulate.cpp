@@ -4,7 +4,8 @@
 //   simulate opauc   : Pearson correlation of Recall/Precision/NDCG@K with
 //                      OPAUC_norm(beta) over random rankings, one CSV row per beta.
 //   simulate sampler : the sampling distribution of one or more samplers over a
-//                      trained model's negatives for one (user, positive) pair.
+//                      trained model's negatives for one (user, positive) pair
+//                      (any model; models.hpp loads it).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,9 +19,9 @@
 #include "common.hpp"
 #include "hardneg/core/error.hpp"
 #include "hardneg/eval/theory.hpp"
-#include "hardneg/io/model_file.hpp"
-#include "hardneg/models/mf.hpp"
-#include "policies.hpp"
+#include "help.hpp"
+#include "models.hpp"
+#include "policy_spec.hpp"
 
 namespace hardneg::tool {
 
@@ -131,12 +132,8 @@ index_t find_id(const std::optional<IdMap>& ids, const std::string& name, index_
 
 void run_sampler(const SamplerArgs& a) {
   const Dataset data = load_data(a.data);
-  MF model = load_model<MF>(a.model_path);
-  if (model.n_users() < data.n_users() || model.n_items() < data.n_items())
-    throw InvalidArgument(a.model_path + ": the model has " + std::to_string(model.n_users()) + " users x " +
-                          std::to_string(model.n_items()) + " items, the data " +
-                          std::to_string(data.n_users()) + " x " + std::to_string(data.n_items()));
-  const Interactions train = data.train.resized(model.n_users(), model.n_items());
+  const auto model = load_any_model(a.model_path, data.train);
+  const Interactions train = data.train.resized(model->n_users(), model->n_items());
 
   const index_t user = find_id(data.user_ids, a.user, data.n_users());
   if (user < 0) throw InvalidArgument("--user '" + a.user + "' is not a user of the train data");
@@ -154,9 +151,8 @@ void run_sampler(const SamplerArgs& a) {
   std::vector<SamplingDistribution> dists;
   Json summaries = Json::array();
   for (const std::string& text : a.samplers) {
-    AnySampler<MF> sampler = make_sampler<MF>(text);
     const auto start = Clock::now();
-    dists.push_back(simulate_sampler(model, sampler, train, user, positive, a.draws, a.seed));
+    dists.push_back(model->simulate_sampler(text, train, user, positive, a.draws, a.seed));
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     const SamplingDistribution& d = dists.back();
     summaries.push_back({{"sampler", text},

@@ -1,26 +1,16 @@
 // hardneg train / eval / recommend.
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <optional>
-
-#include <unistd.h>
+#include <string>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "hardneg/eval/evaluator.hpp"
-#include "hardneg/eval/popularity_scorer.hpp"
-#include "hardneg/io/model_file.hpp"
-#include "hardneg/models/mf.hpp"
-#include "hardneg/train/callbacks/checkpoint.hpp"
-#include "hardneg/train/callbacks/early_stopping.hpp"
-#include "hardneg/train/callbacks/evaluate_every.hpp"
-#include "hardneg/train/callbacks/progress.hpp"
-#include "hardneg/train/callbacks/training_log.hpp"
-#include "hardneg/train/trainer.hpp"
-#include "policies.hpp"
+#include "help.hpp"
+#include "models.hpp"
+#include "policy_spec.hpp"
+#include "train_args.hpp"
 
 namespace hardneg::tool {
 
@@ -31,11 +21,7 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-struct EvalArgs {
-  std::string ks = "5,20,50";
-  std::string betas = "";
-  std::size_t threads = 2;
-};
+}  // namespace
 
 void add_eval_args(CLI::App& cmd, EvalArgs& e) {
   cmd.add_option("--k", e.ks, "Cut-offs K of Recall/Precision/NDCG/Hit@K")->capture_default_str();
@@ -56,7 +42,6 @@ void put_metrics(Json& j, const EvalResult& r) {
   j["users_evaluated"] = r.users_evaluated;
 }
 
-/// A small human-readable table on stderr: the model against popularity.
 void print_comparison(const Json& model, const Json& popularity, const std::vector<int>& ks) {
   std::fprintf(stderr, "\n%-12s %10s %10s\n", "metric", "model", "popularity");
   for (const int k : ks)
@@ -68,121 +53,14 @@ void print_comparison(const Json& model, const Json& popularity, const std::vect
   std::fputc('\n', stderr);
 }
 
-struct TrainArgs {
-  DataOptions data;
-  EvalArgs eval;
-  std::string model = "mf";
-  std::string sampler = "uniform:k=1";
-  std::string loss = "bpr";
-  std::string optimizer = "adam:lr=1e-3";
-  std::string schedule = "constant";
-  std::string reduction = "sum";
-  bool allow_seen = false;
-  std::size_t dim = 32;
-  double init_std = 0.1;
-  std::size_t batch = 4096;
-  int epochs = 20;
-  std::uint64_t seed = 1;
-  int eval_every = 0;
-  std::string early_stop;
-  int patience = 5;
-  std::string save;
-  int checkpoint_every = 0;
-  std::string checkpoint;
-  std::string metrics_out;
-  std::string log_csv;
-  bool quiet = false;
-  bool compare_popularity = false;
-};
-
-void run_train(const TrainArgs& a) {
-  const auto load_start = Clock::now();
-  const Dataset data = load_data(a.data);
-  const double load_seconds = seconds_since(load_start);
-  if (a.model != "mf") throw InvalidArgument("--model '" + a.model + "' is not a model; valid: mf");
-
-  MF model(data.n_users(), data.n_items(), {.dim = a.dim, .init_std = a.init_std, .seed = a.seed});
-  TrainerOptions options;
-  options.batch = a.batch;
-  options.epochs = a.epochs;
-  options.threads = a.eval.threads;
-  options.seed = a.seed;
-  options.reduction = a.reduction == "mean" ? Reduction::mean : Reduction::sum;
-  options.allow_seen = a.allow_seen;
-  options.schedule = make_schedule(a.schedule);
-  Trainer<MF, AnySampler<MF>, AnyLoss, AnyOptimizer> trainer(
-      model, options, make_sampler<MF>(a.sampler), make_loss(a.loss), make_optimizer(a.optimizer));
-
-  const EvalOptions eval_opts = eval_options(a.eval);
-  const bool has_test = !data.test.empty();
-  if ((a.eval_every > 0 || !a.early_stop.empty()) && !has_test)
-    throw InvalidArgument("--eval-every and --early-stop need test interactions (--test FILE)");
-  // Callbacks in order: evaluate, early stop, checkpoint, log, progress. An
-  // interval of "never" is expressed by an interval longer than the run.
-  const int never = a.epochs + 1;
-  EvaluateEvery evaluate_cb(a.eval_every > 0 ? a.eval_every : never, data.train, data.test, eval_opts);
-  EarlyStopping early_cb({.metric = a.early_stop, .patience = a.patience, .restore_best = true});
-  Checkpoint checkpoint_cb({.every = a.checkpoint_every > 0 ? a.checkpoint_every : never,
-                            .path = a.checkpoint.empty() ? a.save + ".checkpoint" : a.checkpoint});
-  if (a.checkpoint_every > 0 && a.checkpoint.empty() && a.save.empty())
-    throw InvalidArgument("--checkpoint-every needs --checkpoint FILE (or --save FILE)");
-  TrainingLog log_cb;
-  Progress progress_cb({.stream = a.quiet ? nullptr : stderr});
-  const TrainContext ctx =
-      trainer.fit(data.train, evaluate_cb, early_cb, checkpoint_cb, log_cb, progress_cb);
-
-  Json out = Json::object();
-  double eval_seconds = 0;
-  if (has_test) {
-    const auto t = Clock::now();
-    put_metrics(out, evaluate(model.block_scorer(), data.train, data.test, eval_opts, &trainer.pool()));
-    eval_seconds = seconds_since(t);
-    if (a.compare_popularity) {
-      Json pop = Json::object();
-      put_metrics(pop, evaluate(PopularityScorer(data.train), data.train, data.test, eval_opts,
-                                &trainer.pool()));
-      out["popularity"] = pop;
-      print_comparison(out, pop, eval_opts.ks);
-    }
-  }
-  const int epochs_run = static_cast<int>(log_cb.records().size());
-  out["epochs"] = epochs_run;
-  out["train_seconds"] = ctx.train_seconds;
-  out["seconds_per_epoch"] = epochs_run > 0 ? ctx.train_seconds / epochs_run : 0.0;
-  out["eval_seconds"] = eval_seconds;
-  if (!a.early_stop.empty()) out["best_epoch"] = early_cb.best_epoch() + 1;
-  out["load_seconds"] = load_seconds;
-  out["final_loss"] = ctx.loss;
-  out["settings"] = Json{{"model", a.model},         {"sampler", a.sampler},
-                         {"loss", a.loss},           {"optimizer", a.optimizer},
-                         {"schedule", a.schedule},   {"reduction", a.reduction},
-                         {"allow_seen", a.allow_seen}, {"dim", a.dim},
-                         {"init_std", a.init_std},   {"batch", a.batch},
-                         {"threads", a.eval.threads}, {"seed", a.seed}};
-  if (!a.save.empty())
-    save_model(a.save, model,
-               {{"sampler", a.sampler}, {"loss", a.loss}, {"optimizer", a.optimizer},
-                {"schedule", a.schedule}, {"seed", std::to_string(a.seed)}});
-  print_json(out);
-  if (!a.metrics_out.empty()) {
-    Json file = out;
-    file["log"] = Json::parse(log_cb.to_json());
-    std::ofstream f(a.metrics_out);
-    if (!f) throw IoError(a.metrics_out + ": cannot open for writing");
-    f << file.dump(2) << '\n';
-  }
-  if (!a.log_csv.empty()) log_cb.write_csv(a.log_csv);
-}
-
-}  // namespace
-
 void register_train(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "Train a model and print its metrics as JSON");
-  cmd->footer(policies_help());
+  cmd->footer(policies_help() + models_help());
   add_data_options(*cmd, a->data, /*allow_synthetic=*/true);
   add_eval_args(*cmd, a->eval);
-  cmd->add_option("--model", a->model, "Model: mf")->capture_default_str();
+  cmd->add_option("--model", a->model, "Model: mf, gmf, neumf, lightgcn, simplex, with keys (see below)")
+      ->capture_default_str();
   cmd->add_option("--sampler", a->sampler, "Negative sampler (see below)")->capture_default_str();
   cmd->add_option("--loss", a->loss, "Loss (see below)")->capture_default_str();
   cmd->add_option("--optimizer", a->optimizer, "Optimizer (see below)")->capture_default_str();
@@ -210,7 +88,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--log-csv", a->log_csv, "Write the per-epoch log as CSV");
   cmd->add_flag("--quiet", a->quiet, "No progress output");
   cmd->add_flag("--compare-popularity", a->compare_popularity, "Also evaluate the popularity ranking");
-  cmd->callback([a] { run_train(*a); });
+  cmd->callback([a] { train_model(*a); });
 }
 
 namespace {
@@ -219,14 +97,6 @@ struct LoadArgs {
   EvalArgs eval;
   std::string model_path;
 };
-MF load_mf_model(const std::string& path, const Dataset& data) {
-  MF model = load_model<MF>(path);
-  if (model.n_users() < data.n_users() || model.n_items() < data.n_items())
-    throw InvalidArgument(path + ": the model has " + std::to_string(model.n_users()) + " users x " +
-                          std::to_string(model.n_items()) + " items, the data " +
-                          std::to_string(data.n_users()) + " x " + std::to_string(data.n_items()));
-  return model;
-}
 }  // namespace
 
 void register_eval(CLI::App& app) {
@@ -238,11 +108,11 @@ void register_eval(CLI::App& app) {
   cmd->callback([a] {
     const Dataset data = load_data(a->data);
     if (data.test.empty()) throw InvalidArgument("eval needs test interactions (--test FILE)");
-    const MF model = load_mf_model(a->model_path, data);
+    const auto model = load_any_model(a->model_path, data.train);
     const auto t = Clock::now();
     Json out = Json::object();
-    put_metrics(out, evaluate(model.block_scorer(), data.train.resized(model.n_users(), model.n_items()),
-                              data.test.resized(model.n_users(), model.n_items()), eval_options(a->eval)));
+    put_metrics(out, model->evaluate(data.train.resized(model->n_users(), model->n_items()),
+                                     data.test.resized(model->n_users(), model->n_items()), eval_options(a->eval)));
     out["eval_seconds"] = seconds_since(t);
     print_json(out);
   });
@@ -259,7 +129,7 @@ void register_recommend(CLI::App& app) {
   cmd->add_option("--k", *k, "Number of items")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->callback([a, user, k] {
     const Dataset data = load_data(a->data);
-    const MF model = load_mf_model(a->model_path, data);
+    const auto model = load_any_model(a->model_path, data.train);
     index_t u = -1;
     if (data.user_ids) {
       u = data.user_ids->find(*user);
@@ -273,7 +143,7 @@ void register_recommend(CLI::App& app) {
     }
     if (u < 0) throw InvalidArgument("--user '" + *user + "' is not a user of the train data");
     Json items = Json::array();
-    for (const auto& r : model.recommend(u, *k, data.train.resized(model.n_users(), model.n_items())))
+    for (const auto& r : model->recommend(u, *k, data.train.resized(model->n_users(), model->n_items())))
       items.push_back({{"item", data.item_name(r.item)}, {"score", r.score}});
     print_json(Json{{"user", *user}, {"items", items}});
   });
