@@ -14,7 +14,6 @@
 
 #include "hardneg/core/aligned.hpp"
 #include "hardneg/core/matrix.hpp"
-#include "hardneg/core/prefetch.hpp"
 #include "hardneg/core/thread_pool.hpp"
 #include "hardneg/core/types.hpp"
 
@@ -85,16 +84,6 @@ class GradientAccumulator {
   /// floats, zero on first touch in this batch). Add into it. The pointer is
   /// valid until the next row() call on the same table.
   real* row(std::size_t table, index_t id) { return tables_[table].touch(id); }
-
-  /// Hints the cache to load the accumulation row of `id` (when the batch
-  /// has touched it): a model whose backward adds into many rows (hundreds
-  /// of negatives per pair) calls it a few rows ahead, because those rows lie
-  /// scattered over the whole table.
-  void prefetch(std::size_t table, index_t id) const noexcept {
-    const auto& t = tables_[table];
-    const std::int32_t slot = t.slot_of[static_cast<std::size_t>(id)];
-    if (slot >= 0) detail::prefetch_row_for_write(t.slot_ptr(static_cast<std::size_t>(slot)), t.dim);
-  }
 
   std::size_t n_tables() const noexcept { return tables_.size(); }
   const detail::SparseRows& table(std::size_t t) const noexcept { return tables_[t]; }

@@ -140,13 +140,6 @@ inline RowMatrix normalized_rows(const RowMatrix& m) {
   return out;
 }
 
-/// The SplitMix64 finaliser (a bijective 64-bit mixer).
-constexpr std::uint64_t dropout_mix(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 /// The dropout scaling of user u's vector in the batch seeded `seed`:
 /// scale[c] = 1/(1-p) when component c is kept (probability 1 - p), else 0.
 /// A pure function of (seed, user, c): every call and thread sees the same
@@ -154,10 +147,11 @@ constexpr std::uint64_t dropout_mix(std::uint64_t z) noexcept {
 /// started at a hash of (seed, user).
 inline void dropout_scale(std::uint64_t seed, index_t user, double p, std::size_t n, real* scale) noexcept {
   constexpr std::uint64_t golden = 0x9E3779B97F4A7C15ull;
-  const std::uint64_t h = dropout_mix(seed + golden * (static_cast<std::uint64_t>(static_cast<std::uint32_t>(user)) + 1));
+  std::uint64_t user_state = seed + golden * static_cast<std::uint64_t>(static_cast<std::uint32_t>(user));
+  std::uint64_t stream = splitmix64(user_state);
   const real keep = static_cast<real>(1.0 / (1.0 - p));
   for (std::size_t c = 0; c < n; ++c) {
-    const double uniform = static_cast<double>(dropout_mix(h + golden * (c + 1)) >> 11) * 0x1.0p-53;
+    const double uniform = static_cast<double>(splitmix64(stream) >> 11) * 0x1.0p-53;
     scale[c] = uniform >= p ? keep : real(0);
   }
 }

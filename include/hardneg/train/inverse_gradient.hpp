@@ -185,19 +185,8 @@ class InverseGradient {
     ctx.pairs = rows_.size();
     ctx.batches = (n_train + options_.batch - 1) / options_.batch +
                   (n_meta + options_.meta_batch - 1) / options_.meta_batch;
-    if constexpr (requires { model_.set_training(true); }) model_.set_training(true);
-    (detail::call_train_begin(*this, callbacks, ctx), ...);
-    for (int epoch = 0; epoch < options_.epochs; ++epoch) {
-      ctx.epoch = epoch;
-      ctx.metrics.clear();
-      (detail::call_epoch_begin(*this, callbacks, ctx), ...);
-      run_epoch(labelled, epoch, ctx);
-      bool go_on = true;
-      ((go_on = detail::call_epoch_end(*this, callbacks, ctx) && go_on), ...);
-      if (!go_on) break;
-    }
-    if constexpr (requires { model_.set_training(false); }) model_.set_training(false);
-    (detail::call_train_end(*this, callbacks, ctx), ...);
+    detail::run_epochs(*this, model_, ctx, options_.epochs,
+                       [&](int epoch) { run_epoch(labelled, epoch, ctx); }, callbacks...);
     return ctx;
   }
 

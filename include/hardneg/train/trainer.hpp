@@ -120,20 +120,8 @@ class Trainer {
     ctx.epochs = options_.epochs;
     ctx.pairs = pairs_.size();
     ctx.batches = (pairs_.size() + options_.batch - 1) / options_.batch;
-    // Training mode (e.g. dropout) is on inside fit() only.
-    if constexpr (requires { model_.set_training(true); }) model_.set_training(true);
-    (detail::call_train_begin(*this, callbacks, ctx), ...);
-    for (int epoch = 0; epoch < options_.epochs; ++epoch) {
-      ctx.epoch = epoch;
-      ctx.metrics.clear();
-      (detail::call_epoch_begin(*this, callbacks, ctx), ...);
-      run_epoch(train, epoch, ctx);
-      bool go_on = true;
-      ((go_on = detail::call_epoch_end(*this, callbacks, ctx) && go_on), ...);
-      if (!go_on) break;
-    }
-    if constexpr (requires { model_.set_training(false); }) model_.set_training(false);
-    (detail::call_train_end(*this, callbacks, ctx), ...);
+    detail::run_epochs(*this, model_, ctx, options_.epochs,
+                       [&](int epoch) { run_epoch(train, epoch, ctx); }, callbacks...);
     return ctx;
   }
 
