@@ -47,6 +47,9 @@ TEST_CASE("BSL: defaults are the Gowalla MF setting", "[losses][bsl]") {
   CHECK(BSL{}.params().tau1 == 0.08f);
   CHECK(BSL{}.params().tau2 == 1.22f);
   CHECK(BSL{}.params().mean_negatives);
+  CHECK(BSL{}.params().same_user);
+  CHECK(BSL{}.uses_batch());
+  CHECK_FALSE(BSL({.same_user = false}).uses_batch());
 }
 
 TEST_CASE("BSL matches the reference formula -log(e^{s_i/tau1} / P^tau2)", "[losses][bsl]") {
@@ -115,4 +118,88 @@ TEST_CASE("BSL: invalid temperatures are rejected", "[losses][bsl]") {
   CHECK_THROWS_WITH(BSL({.tau1 = 0.0f}), Catch::Contains("tau1 must be finite and > 0"));
   CHECK_THROWS_WITH(BSL({.tau2 = -1.0f}), Catch::Contains("tau2 must be finite and > 0"));
   CHECK_THROWS_AS(BSL({.tau1 = std::numeric_limits<real>::infinity()}), InvalidArgument);
+}
+
+namespace {
+// A batch of six rows of three users (3, 1, 3, 2, 3, 1) with two or three
+// negatives each, and the same-user form's summed loss computed directly
+// from the definition, in double.
+struct SameUserBatch {
+  std::vector<Pair> pairs{{3, 0}, {1, 1}, {3, 2}, {2, 3}, {3, 4}, {1, 5}};
+  std::vector<double> pos{0.4, -0.2, 0.9, 0.1, -0.5, 0.3};
+  std::vector<std::vector<double>> neg{{0.1, 0.5}, {0.2, -0.3, 0.6}, {-0.1, 0.3},
+                                       {0.7, 0.0}, {0.2, 0.2, -0.4}, {0.5, -0.6}};
+  double tau1 = double(0.25f), tau2 = double(1.5f);
+
+  /// sum_r -log(mean_{r' of r's user} e^{pos_r'/tau1}) + tau2 log(mean_j e^{neg_rj/tau1})
+  double total(const std::vector<double>& p) const {
+    double sum = 0;
+    for (std::size_t r = 0; r < pairs.size(); ++r) {
+      double group = 0, count = 0;
+      for (std::size_t q = 0; q < pairs.size(); ++q)
+        if (pairs[q].user == pairs[r].user) group += std::exp(p[q] / tau1), ++count;
+      double part = 0;
+      for (double s : neg[r]) part += std::exp(s / tau1) / double(neg[r].size());
+      sum += -std::log(group / count) + tau2 * std::log(part);
+    }
+    return sum;
+  }
+};
+}  // namespace
+
+TEST_CASE("BSL same-user form: the batch's summed loss and its gradient", "[losses][bsl]") {
+  const SameUserBatch b;
+  BSL loss({.tau1 = 0.25f, .tau2 = 1.5f});
+  const std::vector<real> scores(b.pos.begin(), b.pos.end());
+  loss.begin_batch(LossBatch{b.pairs, scores, 3, 0});
+  double total = 0;
+  std::vector<double> d_pos(b.pairs.size());
+  for (std::size_t r = 0; r < b.pairs.size(); ++r) {
+    const std::vector<real> neg(b.neg[r].begin(), b.neg[r].end());
+    const std::vector<real> w(neg.size(), 1.0f / static_cast<real>(neg.size()));
+    std::vector<real> d_neg(neg.size());
+    real dp = 0;
+    total += loss.evaluate_row(r, scores[r], neg, w, dp, d_neg);
+    d_pos[r] = dp;
+    // The negatives' derivatives are the per-row form's.
+    std::vector<real> d_row(neg.size());
+    real dp_row = 0;
+    loss.evaluate(scores[r], neg, w, dp_row, d_row);
+    CHECK(d_neg == d_row);
+  }
+  CHECK_THAT(total, WithinRel(b.total(b.pos), 1e-5));
+  // Central differences of the summed loss in each positive score.
+  for (std::size_t q = 0; q < b.pairs.size(); ++q) {
+    const double h = 1e-6;
+    std::vector<double> up = b.pos, down = b.pos;
+    up[q] += h;
+    down[q] -= h;
+    INFO("row " << q);
+    CHECK_THAT(d_pos[q], WithinAbs((b.total(up) - b.total(down)) / (2 * h), 1e-4));
+  }
+  // User 2 has one row: the per-row d_pos, -1/tau1.
+  CHECK_THAT(d_pos[3], WithinRel(-4.0, 1e-6));
+}
+
+TEST_CASE("BSL same-user form with one row per user is the per-row form", "[losses][bsl]") {
+  Rng rng(9);
+  BSL grouped{};
+  const BSL per_row({.same_user = false});
+  std::vector<Pair> pairs;
+  std::vector<real> scores;
+  for (index_t u = 0; u < 20; ++u) {
+    pairs.push_back({u, u});
+    scores.push_back(static_cast<real>(0.3 * rng.normal()));
+  }
+  grouped.begin_batch(LossBatch{pairs, scores, 4, 0});
+  for (std::size_t r = 0; r < pairs.size(); ++r) {
+    std::vector<real> neg(4), w(4, 0.25f), d1(4), d2(4);
+    for (real& s : neg) s = static_cast<real>(0.3 * rng.normal());
+    real p1 = 0, p2 = 0;
+    const real l1 = grouped.evaluate_row(r, scores[r], neg, w, p1, d1);
+    const real l2 = per_row.evaluate_row(r, scores[r], neg, w, p2, d2);
+    CHECK_THAT(l1, WithinAbs(l2, 1e-5));
+    CHECK_THAT(p1, WithinRel(p2, 1e-6f));
+    CHECK(d1 == d2);
+  }
 }

@@ -22,6 +22,15 @@ std::vector<std::size_t> dropped_rows(const TCE& loss, std::size_t rows) {
     if (loss.dropped(r)) out.push_back(r);
   return out;
 }
+
+/// Starts a batch of rows (user r, item r) with these positive scores.
+void begin_batch(TCE& loss, const std::vector<real>& scores, std::size_t max_negatives,
+                 std::uint64_t iteration) {
+  std::vector<Pair> pairs(scores.size());
+  for (std::size_t r = 0; r < pairs.size(); ++r)
+    pairs[r] = {static_cast<index_t>(r), static_cast<index_t>(r)};
+  loss.begin_batch(LossBatch{pairs, scores, max_negatives, iteration});
+}
 }  // namespace
 
 TEST_CASE("TCE drops exactly floor(d S) positives, the largest losses first", "[losses][tce]") {
@@ -32,7 +41,7 @@ TEST_CASE("TCE drops exactly floor(d S) positives, the largest losses first", "[
   // num_gradual 0: d = d_max from the first batch. k = 1 negative per row:
   // S = 10 (1 + 1) = 20 samples, floor(0.15 * 20) = 3 positives dropped.
   TCE loss({.drop_rate = 0.15, .num_gradual = 0});
-  loss.begin_batch(scores, 1, 0);
+  begin_batch(loss, scores, 1, 0);
   CHECK(loss.dropped_count() == 3);
   CHECK(dropped_rows(loss, rows) == std::vector<std::size_t>{1, 3, 5});
 
@@ -55,20 +64,20 @@ TEST_CASE("TCE drops exactly floor(d S) positives, the largest losses first", "[
 
   // d = 0.2, k = 1: floor(4) = 4 rows (the fourth of the tie, row 7, too).
   TCE four({.drop_rate = 0.2, .num_gradual = 0});
-  four.begin_batch(scores, 1, 0);
+  begin_batch(four, scores, 1, 0);
   CHECK(dropped_rows(four, rows) == std::vector<std::size_t>{1, 3, 5, 7});
   // k = 4: S = 50, floor(0.2 * 50) = 10: every positive.
-  four.begin_batch(scores, 4, 0);
+  begin_batch(four, scores, 4, 0);
   CHECK(four.dropped_count() == rows);
   // k = 0 (S = B): floor(2) = 2.
-  four.begin_batch(scores, 0, 0);
+  begin_batch(four, scores, 0, 0);
   CHECK(dropped_rows(four, rows) == std::vector<std::size_t>{1, 5});
   // rate_of_positives: S = B whatever k is.
   TCE pos({.drop_rate = 0.2, .num_gradual = 0, .rate_of_positives = true});
-  pos.begin_batch(scores, 7, 0);
+  begin_batch(pos, scores, 7, 0);
   CHECK(dropped_rows(pos, rows) == std::vector<std::size_t>{1, 5});
   // A new batch forgets the previous one's rows.
-  pos.begin_batch(std::vector<real>{1, 2}, 7, 0);
+  begin_batch(pos, std::vector<real>{1, 2}, 7, 0);
   CHECK(pos.dropped_count() == 0);
   CHECK_FALSE(pos.dropped(5));
 }
@@ -76,10 +85,10 @@ TEST_CASE("TCE drops exactly floor(d S) positives, the largest losses first", "[
 TEST_CASE("TCE: a NaN positive counts as the largest loss", "[losses][tce]") {
   const std::vector<real> scores{-5, std::numeric_limits<real>::quiet_NaN(), 1, -6};
   TCE loss({.drop_rate = 0.25, .num_gradual = 0, .rate_of_positives = true});  // floor(1) = 1
-  loss.begin_batch(scores, 1, 0);
+  begin_batch(loss, scores, 1, 0);
   CHECK(dropped_rows(loss, scores.size()) == std::vector<std::size_t>{1});
   TCE two({.drop_rate = 0.5, .num_gradual = 0, .rate_of_positives = true});
-  two.begin_batch(scores, 1, 0);
+  begin_batch(two, scores, 1, 0);
   CHECK(dropped_rows(two, scores.size()) == std::vector<std::size_t>{1, 3});
 }
 
@@ -140,7 +149,7 @@ TEST_CASE("TCE with drop rate 0, or outside a batch, is BCE bit for bit", "[loss
     std::vector<real> neg(n), w(n, 1.0f / static_cast<real>(n)), d1(n), d2(n), d3(n);
     for (real& s : neg) s = static_cast<real>(3 * rng.normal());
     const std::vector<real> batch{static_cast<real>(3 * rng.normal()), static_cast<real>(3 * rng.normal())};
-    zero.begin_batch(batch, n, 7);
+    begin_batch(zero, batch, n, 7);
     REQUIRE(zero.dropped_count() == 0);
     for (std::size_t r = 0; r < batch.size(); ++r) {
       real p1 = 0, p2 = 0, p3 = 0;

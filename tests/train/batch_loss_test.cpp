@@ -14,10 +14,12 @@
 
 #include "hardneg/data/synthetic.hpp"
 #include "hardneg/losses/bce.hpp"
+#include "hardneg/losses/bsl.hpp"
 #include "hardneg/losses/tce.hpp"
 #include "hardneg/models/mf.hpp"
 #include "hardneg/optim/adam.hpp"
 #include "hardneg/samplers/uniform.hpp"
+#include "hardneg/train/any_policy.hpp"
 
 using namespace hardneg;
 
@@ -42,6 +44,7 @@ MF train(std::size_t threads, L loss, int k = 1, double dropout = 0, int epochs 
   MF::Params params{.dim = 8, .init_std = 0.1, .seed = 5};
   set_user_dropout(params, dropout);
   MF model(tiny().n_users(), tiny().n_items(), params);
+  if constexpr (requires { loss.log->model; }) loss.log->model = &model;
   Trainer<MF, Uniform<>, L, LazyAdam> trainer(
       model, {.batch = batch_size, .epochs = epochs, .threads = threads, .seed = 5},
       Uniform<>({.k = k}), std::move(loss), LazyAdam({.lr = 0.01}));
@@ -59,6 +62,9 @@ struct ProbeLog {
   std::vector<unsigned char> seen;  // rows of the current batch evaluated
   std::atomic<int> mismatches{0};   // evaluate_row's pos != positive_scores[row]
   std::atomic<int> repeats{0};      // a row evaluated twice
+  const MF* model = nullptr;        // the model being trained
+  int size_mismatches = 0;          // positive_scores.size() != pairs.size()
+  int pair_mismatches = 0;          // score(pairs[r]) != positive_scores[r]
   int missed = 0;                   // rows of a batch never evaluated
 
   void finish_batch() {
@@ -77,13 +83,17 @@ class Probe {
                 std::span<real> d_neg) const {
     return BCE{}.evaluate(pos, neg, w, d_pos, d_neg);
   }
-  void begin_batch(std::span<const real> positive_scores, std::size_t max_negatives,
-                   std::uint64_t iteration) {
+  void begin_batch(const LossBatch& batch) {
     log->finish_batch();
-    log->batches.emplace_back(positive_scores.begin(), positive_scores.end());
-    log->iterations.push_back(iteration);
-    log->max_negatives.push_back(max_negatives);
-    log->seen.assign(positive_scores.size(), 0);
+    log->batches.emplace_back(batch.positive_scores.begin(), batch.positive_scores.end());
+    log->iterations.push_back(batch.iteration);
+    log->max_negatives.push_back(batch.max_negatives);
+    log->seen.assign(batch.rows(), 0);
+    log->size_mismatches += batch.positive_scores.size() != batch.rows();
+    // pairs[r] is row r's pair: its positive scores positive_scores[r].
+    for (std::size_t r = 0; r < batch.rows() && r < batch.positive_scores.size(); ++r)
+      log->pair_mismatches += log->model->score(batch.pairs[r].user, batch.pairs[r].item) !=
+                              batch.positive_scores[r];
   }
   real evaluate_row(std::size_t row, real pos, std::span<const real> neg, std::span<const real> w,
                     real& d_pos, std::span<real> d_neg) const {
@@ -132,10 +142,11 @@ class RecordingTCE {
                 std::span<real> d_neg) const {
     return tce_.evaluate(pos, neg, w, d_pos, d_neg);
   }
-  void begin_batch(std::span<const real> s, std::size_t k, std::uint64_t iteration) {
+  void begin_batch(const LossBatch& batch) {
     log->finish_batch();
-    tce_.begin_batch(s, k, iteration);
-    log->expected.push_back(tce_.drop_count(s.size(), k, iteration));
+    tce_.begin_batch(batch);
+    const std::span<const real> s = batch.positive_scores;
+    log->expected.push_back(tce_.drop_count(s.size(), batch.max_negatives, batch.iteration));
     log->rows.push_back(s.size());
     log->scores.assign(s.begin(), s.end());
     log->zero.assign(s.size(), 0);
@@ -173,6 +184,8 @@ TEST_CASE("Batch-loss hook: every row once, in processing order, with its pre-pa
       CHECK(log->mismatches == 0);
       CHECK(log->repeats == 0);
       CHECK(log->missed == 0);
+      CHECK(log->size_mismatches == 0);
+      CHECK(log->pair_mismatches == 0);
       // The hook changes nothing else: the same model as BCE without it.
       const MF plain = train(threads, BCE(), 3, dropout);
       CHECK(via_hook.user_embeddings() == plain.user_embeddings());
@@ -225,5 +238,37 @@ TEST_CASE("T-CE training is deterministic at 1 and 2 threads and differs from BC
     CHECK(a.user_embeddings() == b.user_embeddings());
     CHECK(a.item_embeddings() == b.item_embeddings());
     CHECK_FALSE(a.item_embeddings() == train(threads, BCE(), 2).item_embeddings());
+  }
+}
+
+TEST_CASE("AnyLoss forwards the batch hook only for batch losses", "[trainer][batch_loss][any_policy]") {
+  CHECK(AnyLoss(TCE()).uses_batch());
+  CHECK_FALSE(AnyLoss(BCE()).uses_batch());
+  CHECK(AnyLoss(BSL()).uses_batch());
+  CHECK_FALSE(AnyLoss(BSL({.same_user = false})).uses_batch());
+  for (const std::size_t threads : {1u, 2u}) {
+    INFO("threads " << threads);
+    const TCE::Params p{.drop_rate = 0.2, .num_gradual = 4};
+    const MF concrete = train(threads, TCE(p), 2);
+    const MF erased = train(threads, AnyLoss(TCE(p)), 2);
+    CHECK(concrete.item_embeddings() == erased.item_embeddings());
+    CHECK(train(threads, AnyLoss(BCE()), 2).item_embeddings() ==
+          train(threads, BCE(), 2).item_embeddings());
+    const MF bsl = train(threads, BSL(), 3, 0.1);
+    CHECK(bsl.item_embeddings() == train(threads, AnyLoss(BSL()), 3, 0.1).item_embeddings());
+  }
+}
+
+TEST_CASE("BSL's same-user form trains differently from its per-row form",
+          "[trainer][batch_loss][bsl]") {
+  // The tiny data set's batches of 256 pairs hold users with several rows,
+  // so the forms differ; each is deterministic.
+  for (const std::size_t threads : {1u, 2u}) {
+    INFO("threads " << threads);
+    const MF grouped = train(threads, BSL(), 3);
+    const MF per_row = train(threads, BSL({.same_user = false}), 3);
+    CHECK_FALSE(grouped.item_embeddings() == per_row.item_embeddings());
+    CHECK(grouped.item_embeddings() == train(threads, BSL(), 3).item_embeddings());
+    CHECK(per_row.item_embeddings() == train(threads, BSL({.same_user = false}), 3).item_embeddings());
   }
 }

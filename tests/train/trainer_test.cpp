@@ -120,3 +120,62 @@ TEST_CASE("Callbacks see metrics, early stopping stops and restores the best mod
   CHECK(ndcg20(model.block_scorer()) == Approx(stop.best()).epsilon(1e-12));
   CHECK(log.to_json().find("\"ndcg@20\"") != std::string::npos);
 }
+
+namespace {
+/// Every item but the positive, weight 1/(n - 1) each: the test below knows
+/// exactly which negatives each pair got.
+struct AllItems {
+  index_t n_items = 0;
+  static constexpr std::string_view name() { return "all-items"; }
+  std::size_t max_negatives() const { return static_cast<std::size_t>(n_items - 1); }
+  void sample(const MF&, SampleContext& ctx, Negatives& out) const {
+    out.resize(max_negatives());
+    std::size_t k = 0;
+    for (index_t j = 0; j < n_items; ++j)
+      if (j != ctx.positive) {
+        out.items()[k] = j;
+        out.weights()[k++] = real(1) / static_cast<real>(n_items - 1);
+      }
+  }
+};
+}  // namespace
+
+TEST_CASE("The trainer counts the sampled negatives above the positive and at or above zero",
+          "[trainer]") {
+  // One batch holding every pair: the model is the initial one while the
+  // epoch samples and scores, so the counts can be recomputed from it.
+  MF model(tiny().n_users(), tiny().n_items(), {.dim = 8, .init_std = 0.5, .seed = 4});
+  const MF initial = model;
+  const auto pairs = tiny().train.pairs();
+  const index_t n = tiny().n_items();
+  for (const std::size_t threads : {1u, 2u}) {
+    MF trained = model;
+    Trainer<MF, AllItems, BPR, SGD> trainer(
+        trained, {.batch = pairs.size(), .epochs = 1, .threads = threads, .allow_seen = true},
+        AllItems{n}, BPR(), SGD({.lr = 0.01}));
+    const TrainContext ctx = trainer.fit(tiny().train);
+    // Scored as the trainer does (score for the positive, score_items for
+    // the negatives, in the sampler's order), so that near-ties compare alike.
+    std::size_t above = 0, nonnegative = 0;
+    std::vector<index_t> items;
+    std::vector<real> scores(static_cast<std::size_t>(n - 1));
+    for (const Pair& p : pairs) {
+      items.clear();
+      for (index_t j = 0; j < n; ++j)
+        if (j != p.item) items.push_back(j);
+      initial.score_items(p.user, items, scores);
+      const real pos = initial.score(p.user, p.item);
+      for (const real s : scores) {
+        above += s > pos;
+        nonnegative += s >= 0;
+      }
+    }
+    INFO("threads " << threads);
+    CHECK(ctx.negatives == pairs.size() * static_cast<std::size_t>(n - 1));
+    CHECK(ctx.negatives_above_positive == above);
+    CHECK(ctx.negatives_nonnegative == nonnegative);
+    // A random model: about half of the negatives on either side.
+    CHECK(above > ctx.negatives / 4);
+    CHECK(above < 3 * ctx.negatives / 4);
+  }
+}

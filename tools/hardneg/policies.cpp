@@ -30,8 +30,14 @@ Losses (--loss):
   ccl:margin=0.9,w=150              SimpleX's cosine contrastive loss (w: negatives' weight)
   mml:margins=0.7/0.8/0.9,weights=0.1/0.15/0.75,w_pos=1,w_neg=700
                                     multi-margin loss; lists separated by '/'
-  bsl:tau1=0.08,tau2=1.22,mean=yes|no   bilateral softmax loss (per row)
+  bsl:tau1=0.08,tau2=1.22,mean=yes|no,same_user=yes|no
+                                    bilateral softmax loss; same_user: the positive term
+                                    averaged over the batch's rows of the user (mode "multi")
   contrastive:margin=0.5            (1 - s_i)^2 / 2 + relu(s_j - margin)^2 / 2
+  tce:drop_rate=0.2,num_gradual=30000,exponent=1,of=samples|positives
+                                    truncated BCE: drops the batch's largest-loss positives,
+                                    drop_rate (of the samples or of the positives) ramped over
+                                    num_gradual batches
   rce:alpha=0.2                     reweighted BCE, weights sg(sigmoid)^alpha
 Optimizers (--optimizer):
   sgd:lr=0.01,wd=0
@@ -95,6 +101,7 @@ AnyLoss make_loss(const std::string& text) {
     p.tau1 = static_cast<real>(spec.get("tau1", static_cast<double>(p.tau1)));
     p.tau2 = static_cast<real>(spec.get("tau2", static_cast<double>(p.tau2)));
     p.mean_negatives = spec.choice("mean", "yes", {"yes", "no"}) == "yes";
+    p.same_user = spec.choice("same_user", "yes", {"yes", "no"}) == "yes";
     spec.finish();
     return BSL(p);
   }
@@ -104,6 +111,15 @@ AnyLoss make_loss(const std::string& text) {
     spec.finish();
     return Contrastive(p);
   }
+  if (n == "tce") {
+    TCE::Params p;
+    p.drop_rate = spec.get("drop_rate", p.drop_rate);
+    p.num_gradual = spec.get("num_gradual", std::size_t{p.num_gradual});
+    p.exponent = spec.get("exponent", p.exponent);
+    p.rate_of_positives = spec.choice("of", "samples", {"samples", "positives"}) == "positives";
+    spec.finish();
+    return TCE(p);
+  }
   if (n == "rce") {
     RCE::Params p;
     p.alpha = static_cast<real>(spec.get("alpha", static_cast<double>(p.alpha)));
@@ -111,7 +127,7 @@ AnyLoss make_loss(const std::string& text) {
     return RCE(p);
   }
   spec.fail("is not a loss; valid: bpr, bce, cce, mse, hinge, idl, infonce, ccl, mml, bsl, "
-            "contrastive, rce");
+            "contrastive, tce, rce");
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <charconv>
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -41,6 +42,7 @@ class PolicySpec {
 
   double get(const std::string& key, double fallback) { return number<double>(key, fallback); }
   int get(const std::string& key, int fallback) { return number<int>(key, fallback); }
+  std::size_t get(const std::string& key, std::size_t fallback) { return number<std::size_t>(key, fallback); }
   std::string get(const std::string& key, const std::string& fallback) {
     known_.push_back(key + " (default " + fallback + ")");
     const auto it = values_.find(key);

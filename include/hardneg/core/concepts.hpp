@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "hardneg/core/gradient.hpp"
+#include "hardneg/core/loss_batch.hpp"
 #include "hardneg/core/matrix.hpp"
 #include "hardneg/core/negatives.hpp"
 #include "hardneg/core/thread_pool.hpp"
@@ -84,6 +85,17 @@ concept Loss = requires(const L& loss, real pos, std::span<const real> neg,
   { L::name() } -> std::convertible_to<std::string_view>;
   { loss.evaluate(pos, neg, weights, d_pos, d_neg) } -> std::convertible_to<real>;
 };
+
+/// A loss that sees the whole mini-batch before its rows (T-CE, BSL's
+/// same-user form; see core/loss_batch.hpp). The trainer detects it.
+template <class L>
+concept BatchLoss =
+    Loss<L> && requires(L& loss, const L& cl, const LossBatch& batch, std::size_t row, real pos,
+                        std::span<const real> neg, std::span<const real> weights, real& d_pos,
+                        std::span<real> d_neg) {
+      loss.begin_batch(batch);
+      { cl.evaluate_row(row, pos, neg, weights, d_pos, d_neg) } -> std::convertible_to<real>;
+    };
 
 // ------------------------------------------------------------ Optimizer ----
 

@@ -22,30 +22,43 @@
 // (zero-weight negatives are left out). A row with no counted negative has no
 // partition: its loss is defined as 0, with zero gradient.
 //
-// Not per-row: mode "multi" also replaces the positive's e^{s_i/tau1} by its
-// average over the rows of the mini-batch that have the same user,
-//   L_r = -log( mean_{r' in R(u)} e^{s_{u,i(r')}/tau1} ) + tau2 log P_r,
-// R(u) = the batch's rows of user u, so row r's loss depends on, and sends
-// gradient to, the other rows' positives. The per-row interface cannot express
-// it; it needs the trainer to hand the loss the positive scores of all rows of
-// a user in the batch (see the report / docs). When every user has one row in
-// the batch, the two forms are the same.
+// The same-user form (same_user = true; with mean_negatives, the code's mode
+// "multi", used for Gowalla and Yelp). The positive's e^{s_i/tau1} is
+// replaced by its average over the rows of the mini-batch that have the same
+// user, R(u):
+//   L_r = -log( mean_{r' in R(u)} e^{s_{r'}/tau1} ) + tau2 log P_r
+//       = -(A_u - log |R(u)|) + tau2 log P_r,   A_u = log sum_{r' in R(u)} e^{s_{r'}/tau1}
+// (s_{r'} = the score of row r''s positive), so a row's loss depends on the
+// other rows' positives. The gradient of the batch's summed loss on row q's
+// positive is -|R(u)| e^{s_q/tau1 - A_u} / tau1, which evaluate_row(q) writes
+// as q's d_pos: the rows' derivatives add up to the exact gradient of the sum
+// (each of the |R(u)| rows carries the group's term once). With one row per
+// user it is the per-row form. This is a batch loss (core/loss_batch.hpp):
+// begin_batch computes A_u per user of the batch; evaluate() alone, outside a
+// batch, is the per-row form. A row with no counted negative keeps the
+// positive's term -(A_u - log |R(u)|).
 //
 // Params: tau1 (default 0.08), tau2 (default 1.22), mean_negatives (default
-// true): the BSL Gowalla MF setting (spec/algorithms.md 7.4).
+// true), same_user (default true): the BSL Gowalla MF setting
+// (spec/algorithms.md 7.4).
 //   BSL{}   BSL{{.tau1 = 0.11f, .tau2 = 1.10f}}   (Yelp2018)
+//   BSL{{.mean_negatives = false, .same_user = false}}   (mode "reweight", Amazon)
 #pragma once
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <concepts>
+#include <cstddef>
 #include <limits>
+#include <numeric>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hardneg/core/error.hpp"
+#include "hardneg/core/loss_batch.hpp"
 #include "hardneg/core/types.hpp"
 
 namespace hardneg {
@@ -56,6 +69,7 @@ class BSL {
     real tau1 = real(0.08);       ///< temperature of both the positive and the negatives
     real tau2 = real(1.22);       ///< exponent on the negatives' partition
     bool mean_negatives = true;   ///< mean (true) or sum (false) over the negatives
+    bool same_user = true;        ///< the positive term averaged over the batch's rows of a user
   };
 
   BSL() = default;
@@ -69,7 +83,60 @@ class BSL {
   static constexpr std::string_view name() noexcept { return "bsl"; }
   const Params& params() const noexcept { return params_; }
 
-  /// Loss of one row; writes d(loss)/d(score) into d_pos and d_neg.
+  /// Whether the trainer must hand this loss each batch (the same-user form).
+  bool uses_batch() const noexcept { return params_.same_user; }
+
+  /// The same-user form: computes A_u for each user of the batch.
+  void begin_batch(const LossBatch& batch) {
+    const std::size_t rows = batch.rows();
+    assert(batch.positive_scores.size() == rows);
+    order_.resize(rows);
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+      const index_t ua = batch.pairs[a].user, ub = batch.pairs[b].user;
+      return ua < ub || (ua == ub && a < b);
+    });
+    group_lse_.resize(rows);
+    group_size_.resize(rows);
+    const double inv_tau1 = 1.0 / static_cast<double>(params_.tau1);
+    for (std::size_t lo = 0; lo < rows;) {
+      const index_t user = batch.pairs[order_[lo]].user;
+      std::size_t hi = lo;
+      double m = -std::numeric_limits<double>::infinity();
+      for (; hi < rows && batch.pairs[order_[hi]].user == user; ++hi)
+        m = std::max(m, static_cast<double>(batch.positive_scores[order_[hi]]) * inv_tau1);
+      double z = 0;
+      for (std::size_t q = lo; q < hi; ++q)
+        z += std::exp(static_cast<double>(batch.positive_scores[order_[q]]) * inv_tau1 - m);
+      for (std::size_t q = lo; q < hi; ++q) {
+        group_lse_[order_[q]] = m + std::log(z);
+        group_size_[order_[q]] = static_cast<double>(hi - lo);
+      }
+      lo = hi;
+    }
+  }
+
+  /// Loss of row `row` of the current batch in the same-user form (the
+  /// per-row form when same_user is off); writes d(loss)/d(score). Safe
+  /// from several threads.
+  real evaluate_row(std::size_t row, real pos, std::span<const real> neg, std::span<const real> w,
+                    real& d_pos, std::span<real> d_neg) const noexcept {
+    const real per_row = evaluate(pos, neg, w, d_pos, d_neg);
+    if (!params_.same_user) return per_row;
+    assert(row < group_lse_.size());
+    const double inv_tau1 = 1.0 / static_cast<double>(params_.tau1);
+    const double a = static_cast<double>(pos) * inv_tau1;
+    const double n = group_size_[row], lse = group_lse_[row];
+    // per_row = tau2 log P - a when the row has a counted negative (d_pos
+    // = -1/tau1), else 0: swap its positive term -a for -(A_u - log n).
+    const double positive_term = std::log(n) - lse;
+    const double loss = d_pos != 0 ? static_cast<double>(per_row) + a + positive_term : positive_term;
+    d_pos = static_cast<real>(-n * std::exp(a - lse) * inv_tau1);
+    return static_cast<real>(loss);
+  }
+
+  /// Loss of one row in the per-row form; writes d(loss)/d(score) into
+  /// d_pos and d_neg.
   real evaluate(real pos, std::span<const real> neg, std::span<const real> w, real& d_pos,
                 std::span<real> d_neg) const noexcept {
     return evaluate_as<real>(pos, neg, w, d_pos, d_neg);
@@ -107,6 +174,11 @@ class BSL {
 
  private:
   Params params_{};
+  // begin_batch of the same-user form, per row of the batch: A_u and |R(u)|
+  // of its user, and scratch.
+  std::vector<double> group_lse_;
+  std::vector<double> group_size_;
+  std::vector<std::size_t> order_;
 };
 
 }  // namespace hardneg

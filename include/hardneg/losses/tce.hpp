@@ -24,13 +24,10 @@
 // thread's share is sorted by user), so the dropped set is deterministic for
 // a given seed, data and thread count. Negatives are never dropped.
 //
-// Batch hook. The trainer (train/trainer.hpp) detects the two members below,
-// scores every positive of the batch first, calls
-//   begin_batch(positive_scores, max_negatives, iteration)
-// once (serially), then evaluate_row(row, ...) for every row, from several
-// threads at once. evaluate() alone, outside a batch, is BCE (the row is
-// kept): a type-erased loss (AnyLoss) that does not forward the hook trains
-// plain BCE.
+// A batch loss (core/loss_batch.hpp): the trainer scores every positive of
+// the batch first, calls begin_batch(batch) once (serially), then
+// evaluate_row(row, ...) for every row, from several threads at once.
+// evaluate() alone, outside a batch, is BCE (the row is kept).
 //
 // Differences from the reference. The reference mixes positives and sampled
 // negatives (1 per positive) in one batch of B' samples, ranks them by
@@ -66,6 +63,7 @@
 #include <vector>
 
 #include "hardneg/core/error.hpp"
+#include "hardneg/core/loss_batch.hpp"
 #include "hardneg/core/types.hpp"
 #include "hardneg/losses/bce.hpp"
 #include "hardneg/losses/detail/stable_math.hpp"
@@ -111,12 +109,11 @@ class TCE {
     return m >= static_cast<double>(rows) ? rows : static_cast<std::size_t>(m);
   }
 
-  /// Batch hook: chooses the rows to drop from the batch's positive scores
-  /// (positive_scores[r] = score of row r's positive, in processing order).
-  void begin_batch(std::span<const real> positive_scores, std::size_t max_negatives,
-                   std::uint64_t iteration) {
+  /// Chooses the rows of the batch to drop from their positives' scores.
+  void begin_batch(const LossBatch& batch) {
+    const std::span<const real> positive_scores = batch.positive_scores;
     const std::size_t rows = positive_scores.size();
-    dropped_ = drop_count(rows, max_negatives, iteration);
+    dropped_ = drop_count(rows, batch.max_negatives, batch.iteration);
     drop_.assign(rows, 0);
     if (dropped_ == 0) return;
     keys_.resize(rows);

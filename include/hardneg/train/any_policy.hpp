@@ -7,7 +7,9 @@
 // pair (sampler, loss) or per mini-batch (optimizer), never per scored item:
 // a hard sampler still scores its N candidates through the concrete model.
 // Trainer<MF, AnySampler<MF>, AnyLoss, AnyOptimizer> is one instantiation
-// that runs any sampler, loss and optimizer with MF.
+// that runs any sampler, loss and optimizer with MF. AnyLoss is a batch loss
+// (core/loss_batch.hpp) whose uses_batch() says whether the wrapped loss is
+// one, so the trainer runs the batch pre-pass only for those.
 #pragma once
 
 #include <memory>
@@ -81,6 +83,12 @@ class AnyLoss {
                 std::span<real> d_neg) const {
     return impl_->evaluate(pos, neg, weights, d_pos, d_neg);
   }
+  bool uses_batch() const { return impl_->uses_batch(); }
+  void begin_batch(const LossBatch& batch) { impl_->begin_batch(batch); }
+  real evaluate_row(std::size_t row, real pos, std::span<const real> neg,
+                    std::span<const real> weights, real& d_pos, std::span<real> d_neg) const {
+    return impl_->evaluate_row(row, pos, neg, weights, d_pos, d_neg);
+  }
 
  private:
   struct Base {
@@ -88,6 +96,10 @@ class AnyLoss {
     virtual std::string_view policy_name() const = 0;
     virtual real evaluate(real, std::span<const real>, std::span<const real>, real&,
                           std::span<real>) const = 0;
+    virtual bool uses_batch() const = 0;
+    virtual void begin_batch(const LossBatch&) = 0;
+    virtual real evaluate_row(std::size_t, real, std::span<const real>, std::span<const real>,
+                              real&, std::span<real>) const = 0;
   };
   template <class L>
   struct Impl final : Base {
@@ -97,9 +109,29 @@ class AnyLoss {
                   std::span<real> dn) const override {
       return l.evaluate(p, n, w, dp, dn);
     }
+    bool uses_batch() const override {
+      if constexpr (!BatchLoss<L>)
+        return false;
+      else if constexpr (requires { l.uses_batch(); })
+        return l.uses_batch();
+      else
+        return true;
+    }
+    void begin_batch(const LossBatch& batch) override {
+      if constexpr (BatchLoss<L>) l.begin_batch(batch);
+    }
+    real evaluate_row(std::size_t row, real p, std::span<const real> n, std::span<const real> w,
+                      real& dp, std::span<real> dn) const override {
+      if constexpr (BatchLoss<L>)
+        return l.evaluate_row(row, p, n, w, dp, dn);
+      else
+        return (void)row, l.evaluate(p, n, w, dp, dn);
+    }
     L l;
   };
-  std::shared_ptr<const Base> impl_;
+  // A batch loss keeps the state of the current batch: a copy of an AnyLoss
+  // shares it (the trainer holds one copy).
+  std::shared_ptr<Base> impl_;
 };
 
 class AnyOptimizer {

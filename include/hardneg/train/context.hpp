@@ -20,6 +20,11 @@ struct TrainContext {
   double pairs_per_second = 0; ///< training pairs per second in this epoch
   std::size_t pairs = 0;       ///< training pairs per epoch
   std::size_t batches = 0;     ///< mini-batches per epoch
+  /// The negatives the sampler returned in this epoch, and how many of them
+  /// scored above their positive, and at or above zero, when sampled.
+  std::size_t negatives = 0;
+  std::size_t negatives_above_positive = 0;
+  std::size_t negatives_nonnegative = 0;
   std::map<std::string, double> metrics;  ///< metrics measured at this epoch
 };
 

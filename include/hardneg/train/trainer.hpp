@@ -10,6 +10,10 @@
 // gradient. The threads' gradients are merged in thread order and the
 // optimizer applies them: the model does not change inside a batch.
 //
+// Each epoch also counts the sampled negatives that score above their
+// positive and at or above zero (TrainContext): how hard the negatives the
+// sampler finds are, as the loss-analysis paper tracks them.
+//
 // Determinism: each thread's share of a batch draws from its own Rng stream
 // keyed by (seed, epoch, batch, share), and the merge is ordered, so the same
 // seed, data and thread count give bit-identical models.
@@ -126,6 +130,17 @@ class Trainer {
   }
 
  private:
+  /// Sampled negatives of an epoch (or a share of a batch), and how many of
+  /// them scored above their positive and at or above zero.
+  struct NegativeCounts {
+    std::size_t sampled = 0, above_positive = 0, nonnegative = 0;
+    void add(const NegativeCounts& o) noexcept {
+      sampled += o.sampled;
+      above_positive += o.above_positive;
+      nonnegative += o.nonnegative;
+    }
+  };
+
   /// A pair whose negatives were drawn ahead of its gradient step.
   struct Sampled {
     Negatives negatives;
@@ -141,6 +156,7 @@ class Trainer {
     std::vector<real> d_scores;   // d(loss)/d(score) of `items`
     std::vector<real> d_neg;
     double loss = 0;
+    NegativeCounts counts;
   };
 
   void prepare(const Interactions& train) {
@@ -148,6 +164,12 @@ class Trainer {
       sampler_.prepare(train, options_.allow_seen);
     else if constexpr (requires { sampler_.prepare(train); })
       sampler_.prepare(train);
+    if constexpr (batch_loss) {
+      if constexpr (requires { loss_.uses_batch(); })
+        use_batch_ = loss_.uses_batch();
+      else
+        use_batch_ = true;
+    }
     pairs_ = train.pairs();
     const std::size_t k = sampler_.max_negatives();
     const std::size_t share = (options_.batch + pool_.size() - 1) / pool_.size();
@@ -173,10 +195,11 @@ class Trainer {
     shuffle_rng.shuffle(pairs_.begin(), pairs_.end());
 
     double epoch_loss = 0;
+    NegativeCounts counts;
     const std::size_t n = pairs_.size();
     for (std::size_t begin = 0, batch = 0; begin < n; begin += options_.batch, ++batch) {
       const std::size_t end = std::min(n, begin + options_.batch);
-      epoch_loss += run_batch(train, epoch, batch, begin, end);
+      epoch_loss += run_batch(train, epoch, batch, begin, end, counts);
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -185,11 +208,16 @@ class Trainer {
     ctx.epoch_seconds = seconds;
     ctx.train_seconds += seconds;
     ctx.pairs_per_second = seconds > 0 ? static_cast<double>(n) / seconds : 0;
+    ctx.negatives = counts.sampled;
+    ctx.negatives_above_positive = counts.above_positive;
+    ctx.negatives_nonnegative = counts.nonnegative;
   }
 
-  /// Returns the summed (unscaled) loss of the batch's rows.
+
+  /// Returns the summed (unscaled) loss of the batch's rows; adds its
+  /// negatives to `counts`.
   double run_batch(const Interactions& train, int epoch, std::size_t batch, std::size_t begin,
-                   std::size_t end) {
+                   std::size_t end, NegativeCounts& counts) {
     const std::size_t size = end - begin;
     const std::size_t shares = std::min(pool_.size(), size);
     const real scale =
@@ -198,13 +226,14 @@ class Trainer {
     // dropout masks) refresh it once per batch: the model is fixed within it.
     if constexpr (requires { model_.begin_batch(std::uint64_t{}, pool_); })
       model_.begin_batch(stream_id(epoch, batch, ~std::uint64_t{0}), pool_);
-    if constexpr (batch_loss) begin_loss_batch(epoch, batch, begin, end, shares);
+    if (use_batch_) begin_loss_batch(epoch, batch, begin, end, shares);
     pool_.run(shares, [&](std::size_t share, std::size_t) {
       Share& w = shares_[share];
       w.loss = 0;
+      w.counts = {};
       const std::size_t lo = begin + size * share / shares;
       const std::size_t hi = begin + size * (share + 1) / shares;
-      if constexpr (!batch_loss) sort_by_user(lo, hi);  // a batch loss's pre-pass sorted it
+      if (!use_batch_) sort_by_user(lo, hi);  // else the batch loss's pre-pass sorted it
       Rng rng(options_.seed, stream_id(epoch, batch, share));
       // A software pipeline over the share's pairs, so that the random row
       // reads of a pair overlap with the work on earlier pairs: the rows of
@@ -223,7 +252,10 @@ class Trainer {
     });
     // Merge in share order: deterministic for a given thread count.
     double loss = 0;
-    for (std::size_t s = 0; s < shares; ++s) loss += shares_[s].loss;
+    for (std::size_t s = 0; s < shares; ++s) {
+      loss += shares_[s].loss;
+      counts.add(shares_[s].counts);
+    }
     gradient_.merge(std::span<const GradientAccumulator>(gradients_.data(), shares), pool_);
     // ... and may turn the merged gradient of what they computed into the
     // gradient of their parameters (e.g. back through the graph).
@@ -260,10 +292,18 @@ class Trainer {
     Negatives& negs = slot.negatives;
     const std::size_t k = negs.size();
     if (!negs.scored) model_.score_items(pair.user, negs.items(), negs.scores());
+    const real pos = slot.positive_score;
+    const std::span<const real> scores = negs.scores();
+    std::size_t above = 0, nonnegative = 0;
+    for (const real s : scores) {
+      above += s > pos;
+      nonnegative += s >= 0;
+    }
+    w.counts.add({k, above, nonnegative});
     real d_pos = 0;
     const std::span<real> d_neg(w.d_neg.data(), k);
     w.loss += static_cast<double>(
-        row_loss(row, slot.positive_score, negs.scores(), negs.weights(), d_pos, d_neg));
+        row_loss(row, pos, scores, negs.weights(), d_pos, d_neg));
     // A sampler may return no negative (WARP finding no margin violator):
     // with a zero derivative nothing is back-propagated, so no row counts as
     // touched (a lazy optimizer would otherwise move it by momentum).
@@ -278,19 +318,11 @@ class Trainer {
                     std::span<const real>(w.d_scores.data(), k + 1), gradient);
   }
 
-  // ---- batch-loss hook (T-CE, losses/tce.hpp). A loss with
-  //   begin_batch(std::span<const real> positive_scores, std::size_t max_negatives,
-  //               std::uint64_t iteration)
-  //   evaluate_row(std::size_t row, pos, neg, weights, d_pos, d_neg) const -> real
-  // sees the scores of all the batch's positives before any row's loss.
-  // positive_scores[r] and `row` index the batch's pairs in the order
-  // run_batch processes them; iteration = batches since fit() started.
-  // Other losses skip all of this at compile time.
-  static constexpr bool batch_loss =
-      requires(L& l, const L& cl, std::span<const real> s, real x, real& d, std::span<real> dn) {
-        l.begin_batch(s, std::size_t{}, std::uint64_t{});
-        { cl.evaluate_row(std::size_t{}, x, s, s, d, dn) } -> std::convertible_to<real>;
-      };
+  // ---- batch-loss hook (core/loss_batch.hpp: T-CE, BSL's same-user form).
+  // A BatchLoss sees the pairs and positive scores of the whole batch before
+  // any row's loss; other losses skip all of this at compile time, and a
+  // batch loss whose uses_batch() is false at run time.
+  static constexpr bool batch_loss = BatchLoss<L>;
 
   /// Sorts each share of the batch (run_batch then keeps that order, so row
   /// r is the r-th pair it processes), scores the positives in parallel and
@@ -306,23 +338,29 @@ class Trainer {
       for (std::size_t p = lo; p < hi; ++p)
         loss_batch_scores_[p - begin] = model_.score(pairs_[p].user, pairs_[p].item);
     });
-    const std::uint64_t per_epoch = (pairs_.size() + options_.batch - 1) / options_.batch;
-    loss_.begin_batch(std::span<const real>(loss_batch_scores_), sampler_.max_negatives(),
-                      static_cast<std::uint64_t>(epoch) * per_epoch + batch);
+    if constexpr (batch_loss) {
+      const std::uint64_t per_epoch = (pairs_.size() + options_.batch - 1) / options_.batch;
+      loss_.begin_batch(LossBatch{
+          .pairs = std::span<const Pair>(pairs_.data() + begin, size),
+          .positive_scores = std::span<const real>(loss_batch_scores_),
+          .max_negatives = sampler_.max_negatives(),
+          .iteration = static_cast<std::uint64_t>(epoch) * per_epoch + batch});
+    }
   }
 
   /// The loss of the batch's row `row` (its index in processing order).
   real row_loss(std::size_t row, real pos, std::span<const real> neg, std::span<const real> w,
                 real& d_pos, std::span<real> d_neg) const {
     if constexpr (batch_loss) {
-      // The pipeline scored the same pair as the pre-pass did.
-      assert(row < loss_batch_scores_.size() &&
-             (loss_batch_scores_[row] == pos || std::isnan(pos)));
-      return loss_.evaluate_row(row, pos, neg, w, d_pos, d_neg);
-    } else {
-      (void)row;
-      return loss_.evaluate(pos, neg, w, d_pos, d_neg);
+      if (use_batch_) {
+        // The pipeline scored the same pair as the pre-pass did.
+        assert(row < loss_batch_scores_.size() &&
+               (loss_batch_scores_[row] == pos || std::isnan(pos)));
+        return loss_.evaluate_row(row, pos, neg, w, d_pos, d_neg);
+      }
     }
+    (void)row;
+    return loss_.evaluate(pos, neg, w, d_pos, d_neg);
   }
 
   /// Sorts the pairs [lo, hi) of a share by (user, item). Within a share the
@@ -357,6 +395,7 @@ class Trainer {
   std::vector<Share> shares_;
   std::vector<GradientAccumulator> gradients_;
   SparseGradient gradient_;
+  bool use_batch_ = false;               // batch-loss hook in use (batch_loss and uses_batch())
   std::vector<real> loss_batch_scores_;  // batch-loss hook: the batch's positive scores
 };
 

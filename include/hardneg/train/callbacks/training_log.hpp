@@ -1,8 +1,10 @@
-// TrainingLog: keeps one record per epoch (loss, learning rate, seconds and
-// any metrics measured) and writes them as CSV or JSON.
+// TrainingLog: keeps one record per epoch (loss, learning rate, seconds, the
+// counts of hard sampled negatives, and any metrics measured) and writes them
+// as CSV or JSON.
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,12 +25,16 @@ class TrainingLog {
     double loss;
     double learning_rate;
     double epoch_seconds;
+    std::size_t negatives;                 ///< negatives sampled in the epoch
+    std::size_t negatives_above_positive;  ///< ... that scored above their positive
+    std::size_t negatives_nonnegative;     ///< ... that scored at or above zero
     std::map<std::string, double> metrics;
   };
 
   template <class Trainer>
   void on_epoch_end(Trainer&, const TrainContext& ctx) {
-    records_.push_back({ctx.epoch + 1, ctx.loss, ctx.learning_rate, ctx.epoch_seconds, ctx.metrics});
+    records_.push_back({ctx.epoch + 1, ctx.loss, ctx.learning_rate, ctx.epoch_seconds, ctx.negatives,
+                        ctx.negatives_above_positive, ctx.negatives_nonnegative, ctx.metrics});
   }
 
   const std::vector<Record>& records() const noexcept { return records_; }
@@ -39,12 +45,14 @@ class TrainingLog {
     std::ofstream out(path);
     if (!out) throw IoError(path.string() + ": cannot open for writing");
     const auto names = metric_names();
-    out << "epoch,loss,learning_rate,epoch_seconds";
+    out << "epoch,loss,learning_rate,epoch_seconds,negatives,negatives_above_positive,"
+           "negatives_nonnegative";
     for (const auto& n : names) out << ',' << n;
     out << '\n';
     for (const auto& r : records_) {
       out << r.epoch << ',' << number(r.loss) << ',' << number(r.learning_rate) << ','
-          << number(r.epoch_seconds);
+          << number(r.epoch_seconds) << ',' << r.negatives << ',' << r.negatives_above_positive
+          << ',' << r.negatives_nonnegative;
       for (const auto& n : names) {
         out << ',';
         if (auto it = r.metrics.find(n); it != r.metrics.end()) out << number(it->second);
@@ -62,7 +70,10 @@ class TrainingLog {
       s += k ? ",\n " : "\n ";
       s += "{\"epoch\": " + std::to_string(r.epoch) + ", \"loss\": " + number(r.loss) +
            ", \"learning_rate\": " + number(r.learning_rate) +
-           ", \"epoch_seconds\": " + number(r.epoch_seconds);
+           ", \"epoch_seconds\": " + number(r.epoch_seconds) +
+           ", \"negatives\": " + std::to_string(r.negatives) +
+           ", \"negatives_above_positive\": " + std::to_string(r.negatives_above_positive) +
+           ", \"negatives_nonnegative\": " + std::to_string(r.negatives_nonnegative);
       for (const auto& [n, v] : r.metrics) s += ", \"" + n + "\": " + number(v);
       s += "}";
     }
