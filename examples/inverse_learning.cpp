@@ -39,11 +39,13 @@
 //
 //   example_inverse_learning            smoke test: tiny data, 2 epochs (< 1 s)
 //   example_inverse_learning --full [--seeds N] [--threads N] [--epochs N]
-//                            [--labelled N] [--json FILE]
+//                            [--labelled N] [--hidden R] [--json FILE]
 //       --full: NoisySyntheticOptions::reproduction() (2000 users x 1000
 //       items, 10 labelled rows per user) and 10 epochs; --seeds N: mean ±
 //       std over seeds 1..N; --labelled N: N labelled rows per user instead
-//       of 10; --epochs N: N epochs; --json: every run's metrics.
+//       of 10; --hidden R: share R of true positives among the unlabelled
+//       items instead of 0.2; --epochs N: N epochs; --json: every run's
+//       metrics.
 // Metrics are deterministic for a given seed and thread count (the seconds
 // column is wall time).
 #include <chrono>
@@ -76,6 +78,7 @@ struct Config {
   std::string json;
   int epochs = 0;    // 0: 10 with --full, else 2
   int labelled = 0;  // labelled rows per user (0: the preset's 10)
+  double hidden = -1;  // hidden_positive_rate (< 0: the preset's 0.2)
 };
 
 /// The per-model settings: how to build it and its T-CE / R-CE parameters.
@@ -266,7 +269,7 @@ void run_model(const std::vector<NoisySynthetic>& data, const std::vector<Intera
 
 [[noreturn]] void usage(const char* what) {
   std::fprintf(stderr, "example_inverse_learning: %s\nusage: example_inverse_learning [--full] [--seeds N] "
-                       "[--threads N] [--epochs N] [--labelled N] [--json FILE]\n", what);
+                       "[--threads N] [--epochs N] [--labelled N] [--hidden R] [--json FILE]\n", what);
   std::exit(2);
 }
 
@@ -293,6 +296,9 @@ Config parse(int argc, char** argv) {
     } else if (arg == "--labelled") {
       c.labelled = std::atoi(value());
       if (c.labelled < 1) usage("--labelled must be at least 1");
+    } else if (arg == "--hidden") {
+      c.hidden = std::atof(value());
+      if (!(c.hidden >= 0 && c.hidden <= 1)) usage("--hidden must be in [0, 1]");
     } else if (arg == "--json") {
       c.json = value();
     } else {
@@ -313,6 +319,7 @@ int main(int argc, char** argv) {
     const auto seed = static_cast<std::uint64_t>(s);
     NoisySyntheticOptions o = c.full ? NoisySyntheticOptions::reproduction(seed) : NoisySyntheticOptions::tiny(seed);
     if (c.labelled > 0) o.labelled_per_user = c.labelled;
+    if (c.hidden >= 0) o.hidden_positive_rate = c.hidden;
     data.push_back(make_noisy_synthetic(o));
     positives.push_back(observed_positives(data.back().train));
   }
@@ -325,7 +332,9 @@ int main(int argc, char** argv) {
   std::printf("| model | method | AUC | GAUC | NDCG@%d | seconds |\n|---|---|---|---|---|---|\n", ndcg_k);
 
   nlohmann::json json = {{"data", c.full ? "reproduction" : "tiny"},
-                         {"labelled_per_user", d.train.size() / d.n_users()}, {"epochs", c.epochs}, {"seeds", c.seeds},
+                         {"labelled_per_user", d.train.size() / d.n_users()},
+                         {"hidden_positive_rate", c.hidden >= 0 ? c.hidden : NoisySyntheticOptions().hidden_positive_rate},
+                         {"epochs", c.epochs}, {"seeds", c.seeds},
                          {"threads", c.threads}, {"ndcg_k", ndcg_k}, {"runs", nlohmann::json::array()}};
   // The popularity ranking (each item's number of observed positives): what
   // a model must beat to have learned anything personal.

@@ -19,16 +19,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 : "${HARDNEG_DATA:?set HARDNEG_DATA to the folder holding gowalla-www2023/ and gowalla/}"
-bin="${HARDNEG_BIN:-$root/build/release/tools/hardneg}"
-out="${OUT:-$root/runs/hard-negatives}"
 epochs="${EPOCHS:-100}"
 threads="${THREADS:-2}"
-
-if [[ ! -x "$bin" ]]; then
-  cmake --preset release -S "$root" >/dev/null
-  cmake --build "$root/build/release" --target hardneg_tool
-fi
-mkdir -p "$out"
+source "$root/scripts/lib/reproduce.sh"
+reproduce_setup "$root" "$root/runs/hard-negatives"
 
 www="$HARDNEG_DATA/gowalla-www2023"
 lgn="$HARDNEG_DATA/gowalla"
@@ -43,16 +37,8 @@ paper=(--model mf --dim 32 --init-std 0.1 --batch 4096 --schedule step:every=5,g
 run() {
   local name="$1" data="$2" wd="$3"
   shift 3
-  local json="$out/$name.json"
-  if [[ -s "$json" ]]; then
-    echo "skip $name (exists)"
-    return
-  fi
-  echo "run  $name: $*"
-  "$bin" train --train "$data/train.txt" --test "$data/test.txt" "${paper[@]}" \
-    --optimizer "adam:lr=1e-3,wd=$wd" --epochs "$epochs" --threads "$threads" --quiet \
-    --metrics-out "$json.tmp" "$@" >"$out/$name.out" 2>"$out/$name.err"
-  mv "$json.tmp" "$json"
+  reproduce_run "$name" --train "$data/train.txt" --test "$data/test.txt" "${paper[@]}" \
+    --optimizer "adam:lr=1e-3,wd=$wd" --epochs "$epochs" --threads "$threads" "$@"
 }
 
 group_table() {

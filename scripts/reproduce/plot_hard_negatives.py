@@ -11,7 +11,6 @@ curve check) between the "generated" markers of DOC_DIR/hard-negatives.md
 """
 import argparse
 import csv
-import json
 import math
 import pathlib
 import sys
@@ -20,6 +19,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from reproduce_common import fmt, load, replace_generated  # noqa: E402
 
 KS = (5, 20, 50)
 PAPER = {  # WWW'23 Table 2, MF on its Gowalla split: NDCG@50, Recall@50
@@ -45,18 +46,6 @@ TABLE_ROWS = [
 M_SWEEP = (1, 2, 3, 4, 5, 10, 20)
 N_SWEEP = (20, 50, 100, 200, 400)
 RHO_SWEEP = ("0.01", "0.1", "1", "10", "100")
-
-
-def load(runs, name):
-    path = runs / f"{name}.json"
-    if not path.exists():
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def fmt(x):
-    return "—" if x is None else f"{x:.4f}"
 
 
 def best_of(runs, names):
@@ -213,34 +202,20 @@ def figure7(runs, png):
     print(f"![{png.stem}](img/{png.name})\n")
 
 
-BEGIN, END = "<!-- generated:begin -->", "<!-- generated:end -->"
-
-
-def update_doc(a):
-    """Re-runs this script with --print and puts its output between the markers."""
-    import io
-    import contextlib
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        sys.argv = [sys.argv[0], str(a.runs), "--doc-dir", str(a.doc_dir), "--print"]
-        main()
-    doc = a.doc_dir / "hard-negatives.md"
-    text = doc.read_text()
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    doc.write_text(head + BEGIN + "\n\n" + buf.getvalue().rstrip() + "\n\n" + END + tail)
-    print(f"updated {doc}")
-    return 0
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", type=pathlib.Path)
     ap.add_argument("--doc-dir", type=pathlib.Path, default=pathlib.Path("docs/reproduction"))
     ap.add_argument("--print", action="store_true", help="print the tables instead of updating the doc")
     a = ap.parse_args()
-    if not a.print:
-        return update_doc(a)
+    if a.print:
+        print_tables(a)
+    else:
+        replace_generated(a.doc_dir / "hard-negatives.md", lambda: print_tables(a))
+    return 0
+
+
+def print_tables(a):
     img = a.doc_dir / "img"
     img.mkdir(parents=True, exist_ok=True)
 
@@ -268,7 +243,6 @@ def main():
     figure6(a.runs, img / "figure6-opauc.png")
     print("### Figure 7\n")
     figure7(a.runs, img / "figure7-sampling.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Reproduces the loss papers' experiments (docs/reproduction/losses.md) on
+# Gowalla (the LightGCN split) with MF, dim 64, 100 uniform negatives unless
+# stated:
+#   analysis  BCE, CCE and BPR with 1 and with 100 negatives: NDCG@10 and MRR
+#             per epoch, and the sampled negatives scored above the positive
+#             and at or above zero (the trainer counts them each epoch)
+#   table4    the Multi-Margin Loss paper's Table 4: BPR, pairwise hinge,
+#             softmax CE, MSE, CCL, BSL and MML on cosine MF
+#   figure3   CCL, BSL and MML with 10 and 800 negatives (100 is table4's)
+#   inverse   GMF and NeuMF with NS, T-CE, R-CE, IDL and Inverse Gradient on
+#             the noisy synthetic data (examples/inverse_learning.cpp)
+#
+#   HARDNEG_DATA=../shared/data scripts/reproduce/losses.sh [group...]
+#
+# Each run writes <out>/<name>.json; a run whose JSON exists is skipped, so an
+# interrupted script resumes. Then scripts/reproduce/plot_losses.py turns the
+# JSONs into the doc's tables and PNGs.
+#
+# Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool;
+# default build/release/tools/hardneg, built if missing), OUT (default
+# runs/losses), EPOCHS (default 20), THREADS (default 2).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+: "${HARDNEG_DATA:?set HARDNEG_DATA to the folder holding gowalla/}"
+epochs="${EPOCHS:-20}"
+threads="${THREADS:-2}"
+source "$root/scripts/lib/reproduce.sh"
+reproduce_setup "$root" "$root/runs/losses"
+data="$HARDNEG_DATA/gowalla"
+common=(--train "$data/train.txt" --test "$data/test.txt" --dim 64 --epochs "$epochs"
+        --threads "$threads" --seed 2019)
+
+# BCE, CCE, BPR on dot-product MF (the analysis paper's losses on logits).
+group_analysis() {
+  local loss k
+  for loss in bce cce bpr; do
+    for k in 1 100; do
+      reproduce_run "analysis-$loss-k$k" "${common[@]}" --model mf --init-std 0.1 --batch 2048 \
+        --sampler "uniform:k=$k" --loss "$loss" --optimizer lazy-adam:lr=1e-3 --reduction mean \
+        --eval-every 1 --k 10,20
+    done
+  done
+}
+
+# The SimpleX / MML pipeline (spec/algorithms.md 7.2-7.3): cosine MF with
+# user dropout 0.1, init N(0, 1e-4^2), batch 256, Adam lr 1e-4, L2 1e-8,
+# negatives drawn uniformly with the positives not excluded, batch mean.
+simplex=(--model mf:cosine=yes,dropout=0.1 --init-std 1e-4 --batch 256 --allow-seen
+         --optimizer lazy-adam:lr=1e-4,wd=1e-8 --reduction mean --eval-every 5 --k 20)
+ccl="ccl:margin=0.9,w=150"
+mml="mml:margins=0.7/0.8/0.9,weights=0.1/0.15/0.75,w_pos=1,w_neg=700"
+bsl="bsl:tau1=0.08,tau2=1.22,mean=yes,same_user=yes"
+
+group_table4() {
+  reproduce_run table4-bpr "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss bpr
+  reproduce_run table4-hinge "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss hinge:margin=0.9
+  reproduce_run table4-cce "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss cce
+  reproduce_run table4-mse "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss mse
+  reproduce_run table4-ccl "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss "$ccl"
+  reproduce_run table4-bsl "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss "$bsl"
+  reproduce_run table4-mml "${common[@]}" "${simplex[@]}" --sampler uniform:k=100 --loss "$mml"
+}
+
+group_figure3() {
+  local k
+  for k in 10 800; do
+    reproduce_run "figure3-ccl-k$k" "${common[@]}" "${simplex[@]}" --sampler "uniform:k=$k" --loss "$ccl"
+    reproduce_run "figure3-bsl-k$k" "${common[@]}" "${simplex[@]}" --sampler "uniform:k=$k" --loss "$bsl"
+    reproduce_run "figure3-mml-k$k" "${common[@]}" "${simplex[@]}" --sampler "uniform:k=$k" --loss "$mml"
+  done
+}
+
+group_inverse() {
+  local example="$root/build/release/examples/example_inverse_learning"
+  if [[ ! -x "$example" ]]; then
+    cmake --preset release -S "$root" >/dev/null
+    cmake --build "$root/build/release" --target example_inverse_learning
+  fi
+  [[ -s "$out/inverse.json" ]] ||
+    "$example" --full --threads "$threads" --json "$out/inverse.json" | tee "$out/inverse.md"
+}
+
+groups=("$@")
+[[ ${#groups[@]} -gt 0 ]] || groups=(analysis table4 figure3 inverse)
+for g in "${groups[@]}"; do
+  "group_${g//-/_}"
+done
+echo "done: $out (now run /usr/bin/python3 scripts/reproduce/plot_losses.py $out)"
