@@ -200,3 +200,33 @@ TEST_CASE("Uniform fails instead of hanging when no item is admissible", "[sampl
   hardneg::SampleContext ctx{0, 2, 0.0f, seen, false, rng, ws};
   CHECK_THROWS_WITH(hardneg::Uniform<>{}.sample(model, ctx, out), Catch::Contains("user 0"));
 }
+
+TEST_CASE("A SeenFilter in the context changes no draw", "[samplers][uniform][seen_filter]") {
+  // Long seen lists, so rejections happen; the same Rng seed with and
+  // without the filter must give the same negatives.
+  hardneg::Rng data(5);
+  std::vector<std::vector<index_t>> seen(20);
+  hardneg::SeenFilter filter;
+  filter.reset(20 * 40);
+  for (index_t u = 0; u < 20; ++u) {
+    for (index_t i = 0; i < 100; ++i)
+      if (data.uniform() < 0.4) seen[static_cast<std::size_t>(u)].push_back(i);
+    for (index_t i : seen[static_cast<std::size_t>(u)]) filter.insert(u, i);
+  }
+  const hardneg::MF model(20, 100, {.dim = 4});
+  const hardneg::Uniform<7> sampler;
+  hardneg::Rng a(9), b(9);
+  hardneg::SamplerWorkspace wa, wb;
+  hardneg::Negatives na(7), nb(7);
+  for (int call = 0; call < 3000; ++call) {
+    const auto u = static_cast<index_t>(call % 20);
+    const auto& s = seen[static_cast<std::size_t>(u)];
+    const index_t positive = s.empty() ? 0 : s[static_cast<std::size_t>(call) % s.size()];
+    hardneg::SampleContext plain{u, positive, 0.0f, s, false, a, wa};
+    hardneg::SampleContext filtered{u, positive, 0.0f, s, false, b, wb, &filter};
+    sampler.sample(model, plain, na);
+    sampler.sample(model, filtered, nb);
+    REQUIRE(std::vector<index_t>(na.items().begin(), na.items().end()) ==
+            std::vector<index_t>(nb.items().begin(), nb.items().end()));
+  }
+}

@@ -4,9 +4,17 @@
 // thread, static share of the batch). SparseGradient::merge then sums the
 // threads' rows in thread order, so the result depends on the thread count
 // but never on scheduling: same seed + data + threads = identical bytes.
+//
+// SparseGradient::link is the lazy form of merge: it only lists the rows the
+// parts touched, and an optimizer forms each row's sum when it visits the row
+// (row_sum, find_sum): a row one thread touched is read straight from that
+// thread's accumulator, a row several touched is summed in thread order into
+// a scratch row. That saves writing every touched row and reading it back, a
+// pass over memory per batch.
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -104,40 +112,58 @@ class SparseGradient {
   std::size_t n_tables() const noexcept { return tables_.size(); }
   /// Touched row ids of table t, in a deterministic order.
   std::span<const index_t> rows(std::size_t t) const noexcept { return tables_[t].ids; }
+  /// Whether the sums are formed on demand (link) rather than stored (merge).
+  bool linked() const noexcept { return !parts_.empty(); }
+
+  // Stored sums (after merge; not after link):
   /// Gradient of the k-th touched row of table t (`stride` floats).
-  const real* values(std::size_t t, std::size_t k) const noexcept { return tables_[t].slot_ptr(k); }
+  const real* values(std::size_t t, std::size_t k) const noexcept {
+    assert(!linked());
+    return tables_[t].slot_ptr(k);
+  }
   /// Gradient of row `id` of table t, or nullptr when untouched.
-  const real* find(std::size_t t, index_t id) const noexcept { return tables_[t].find(id); }
+  const real* find(std::size_t t, index_t id) const noexcept {
+    assert(!linked());
+    return tables_[t].find(id);
+  }
   /// The rows of table t, for models whose end_batch() rewrites the merged
   /// gradient (e.g. back-propagation through a graph after the batch).
-  detail::SparseRows& table(std::size_t t) noexcept { return tables_[t]; }
-  const detail::SparseRows& table(std::size_t t) const noexcept { return tables_[t]; }
+  detail::SparseRows& table(std::size_t t) noexcept {
+    assert(!linked());
+    return tables_[t];
+  }
+  const detail::SparseRows& table(std::size_t t) const noexcept {
+    assert(!linked());
+    return tables_[t];
+  }
+
+  // Sums after merge or link (what optimizers use):
+  /// Gradient of the k-th touched row of table t: the stored sum, the one
+  /// part that touched it, or the parts' sum in thread order written into
+  /// `scratch` (`stride` floats, aligned; the result may point there).
+  const real* row_sum(std::size_t t, std::size_t k, real* scratch) const noexcept {
+    if (!linked()) return tables_[t].slot_ptr(k);
+    return sum_parts(t, tables_[t].ids[k], scratch);
+  }
+  /// The same for row `id`; nullptr when no part touched it.
+  const real* find_sum(std::size_t t, index_t id, real* scratch) const noexcept {
+    if (!linked()) return tables_[t].find(id);
+    return sum_parts(t, id, scratch);
+  }
+  /// Floats of a row of table t (what scratch must hold).
+  std::size_t stride(std::size_t t) const noexcept { return tables_[t].stride; }
 
   /// Sums the threads' accumulators (in thread order) into this gradient.
   void merge(std::span<const GradientAccumulator> parts, ThreadPool& pool) {
+    parts_ = {};
     if (parts.empty()) return;
+    collect_rows(parts);
     const std::size_t n_tables = parts[0].n_tables();
-    tables_.resize(n_tables);
-    for (std::size_t t = 0; t < n_tables; ++t) {
-      auto& out = tables_[t];
-      const auto& first = parts[0].table(t);
-      out.shape(first.slot_of.size(), first.dim, first.stride);
-      out.clear();
-      // Union of ids in thread order (ids only: cheap and serial).
-      for (const auto& part : parts)
-        for (index_t id : part.table(t).ids) {
-          std::int32_t& slot = out.slot_of[static_cast<std::size_t>(id)];
-          if (slot < 0) {
-            slot = static_cast<std::int32_t>(out.ids.size());
-            out.ids.push_back(id);
-          }
-        }
-      if (out.values.size() < out.ids.size() * out.stride) out.values.resize(out.ids.size() * out.stride);
-    }
     // Sum the values row by row, in thread order, spread over the pool.
     constexpr std::size_t rows_per_task = 512;
     for (std::size_t t = 0; t < n_tables; ++t) {
       auto& out = tables_[t];
+      if (out.values.size() < out.ids.size() * out.stride) out.values.resize(out.ids.size() * out.stride);
       const std::size_t n = out.ids.size();
       const std::size_t tasks = (n + rows_per_task - 1) / rows_per_task;
       pool.run(tasks, [&](std::size_t task, std::size_t) {
@@ -155,8 +181,60 @@ class SparseGradient {
     }
   }
 
+  /// Lists the rows the threads' accumulators touched, in thread order, and
+  /// keeps a view of them: row_sum() and find_sum() sum them on demand. The
+  /// parts must stay unchanged while this gradient is used.
+  void link(std::span<const GradientAccumulator> parts) {
+    parts_ = {};
+    if (parts.empty()) return;
+    collect_rows(parts);
+    parts_ = parts;
+  }
+
  private:
+  /// The union of the parts' touched rows, in thread order (ids only: cheap
+  /// and serial).
+  void collect_rows(std::span<const GradientAccumulator> parts) {
+    const std::size_t n_tables = parts[0].n_tables();
+    tables_.resize(n_tables);
+    for (std::size_t t = 0; t < n_tables; ++t) {
+      auto& out = tables_[t];
+      const auto& first = parts[0].table(t);
+      out.shape(first.slot_of.size(), first.dim, first.stride);
+      out.clear();
+      // Union of ids in thread order (ids only: cheap and serial).
+      for (const auto& part : parts)
+        for (index_t id : part.table(t).ids) {
+          std::int32_t& slot = out.slot_of[static_cast<std::size_t>(id)];
+          if (slot < 0) {
+            slot = static_cast<std::int32_t>(out.ids.size());
+            out.ids.push_back(id);
+          }
+        }
+    }
+  }
+
+  /// Row `id` of table t summed over the linked parts as merge() sums it
+  /// (from zero, in thread order); a row of one part is that part's row
+  /// (the same values, except that merge turns a -0 into +0).
+  const real* sum_parts(std::size_t t, index_t id, real* scratch) const noexcept {
+    const real* only = nullptr;
+    std::size_t k = 0;
+    for (; k < parts_.size() && !only; ++k) only = parts_[k].table(t).find(id);
+    const real* next = nullptr;
+    for (; k < parts_.size() && !next; ++k) next = parts_[k].table(t).find(id);
+    if (!next) return only;
+    const std::size_t dim = tables_[t].dim, stride = tables_[t].stride;
+    std::fill(scratch + dim, scratch + stride, real{0});
+    for (std::size_t c = 0; c < dim; ++c) scratch[c] = (real{0} + only[c]) + next[c];
+    for (; k < parts_.size(); ++k)
+      if (const real* src = parts_[k].table(t).find(id))
+        for (std::size_t c = 0; c < dim; ++c) scratch[c] += src[c];
+    return scratch;
+  }
+
   std::vector<detail::SparseRows> tables_;
+  std::span<const GradientAccumulator> parts_;  // after link(): the threads' rows
 };
 
 }  // namespace hardneg

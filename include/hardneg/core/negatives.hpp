@@ -10,6 +10,7 @@
 
 #include "hardneg/core/aligned.hpp"
 #include "hardneg/core/random.hpp"
+#include "hardneg/core/seen_filter.hpp"
 #include "hardneg/core/types.hpp"
 
 namespace hardneg {
@@ -93,6 +94,10 @@ struct SampleContext {
   bool allow_seen;
   Rng& rng;
   SamplerWorkspace& workspace;
+  /// Optional: a filter of the train pairs that rules most unseen items out
+  /// without searching `seen` (the trainer sets it; samplers/detail/
+  /// exclusion.hpp uses it). It never changes which items are admissible.
+  const SeenFilter* seen_filter = nullptr;
 };
 
 }  // namespace hardneg

@@ -171,6 +171,10 @@ class Trainer {
         use_batch_ = true;
     }
     pairs_ = train.pairs();
+    // The seen-item test of the samplers, one probe instead of a search.
+    seen_filter_.reset(options_.allow_seen ? 0 : pairs_.size());
+    if (!options_.allow_seen)
+      for (const Pair& p : pairs_) seen_filter_.insert(p.user, p.item);
     const std::size_t k = sampler_.max_negatives();
     const std::size_t share = (options_.batch + pool_.size() - 1) / pool_.size();
     shares_.resize(pool_.size());
@@ -256,10 +260,15 @@ class Trainer {
       loss += shares_[s].loss;
       counts.add(shares_[s].counts);
     }
-    gradient_.merge(std::span<const GradientAccumulator>(gradients_.data(), shares), pool_);
-    // ... and may turn the merged gradient of what they computed into the
-    // gradient of their parameters (e.g. back through the graph).
-    if constexpr (requires { model_.end_batch(gradient_, pool_); }) model_.end_batch(gradient_, pool_);
+    const std::span<const GradientAccumulator> parts(gradients_.data(), shares);
+    if constexpr (requires { model_.end_batch(gradient_, pool_); }) {
+      gradient_.merge(parts, pool_);
+      // ... and may turn the merged gradient of what they computed into the
+      // gradient of their parameters (e.g. back through the graph).
+      model_.end_batch(gradient_, pool_);
+    } else {
+      gradient_.link(parts);  // the optimizer sums each row as it updates it
+    }
     optimizer_.step(model_.parameters(), gradient_, pool_);
     for (std::size_t s = 0; s < shares; ++s) gradients_[s].clear();
     return loss;
@@ -278,7 +287,7 @@ class Trainer {
   void sample_pair(const Interactions& train, Pair pair, Rng& rng, Share& w, Sampled& slot) {
     slot.positive_score = model_.score(pair.user, pair.item);
     SampleContext sctx{pair.user, pair.item, slot.positive_score, train.items_of(pair.user),
-                       options_.allow_seen, rng, w.workspace};
+                       options_.allow_seen, rng, w.workspace, &seen_filter_};
     slot.negatives.clear();
     sampler_.sample(std::as_const(model_), sctx, slot.negatives);
     if constexpr (requires { model_.prefetch(pair.user, pair.item); })
@@ -392,6 +401,7 @@ class Trainer {
   ThreadPool pool_;
   double base_lr_;
   std::vector<Pair> pairs_;
+  SeenFilter seen_filter_;
   std::vector<Share> shares_;
   std::vector<GradientAccumulator> gradients_;
   SparseGradient gradient_;

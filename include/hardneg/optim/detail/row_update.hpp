@@ -26,6 +26,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "hardneg/core/aligned.hpp"
 #include "hardneg/core/error.hpp"
 #include "hardneg/core/gradient.hpp"
 #include "hardneg/core/matrix.hpp"
@@ -89,6 +90,15 @@ inline std::size_t rows_per_task(std::size_t stride) noexcept {
   return std::max<std::size_t>(1, (std::size_t{1} << 14) / std::max<std::size_t>(1, stride));
 }
 
+/// A scratch row for SparseGradient::row_sum / find_sum: one per thread,
+/// grown (never shrunk) to `n` floats, so the loops below allocate nothing
+/// once it has the size of the widest row.
+inline real* scratch_row(std::size_t n) {
+  thread_local aligned_vector<real> row;
+  if (row.size() < n) row.resize(n);
+  return row.data();
+}
+
 /// Rows ahead whose gradient for_all_rows() prefetches: the touched rows'
 /// gradients sit in first-touch order, so the hardware cannot predict them.
 inline constexpr std::size_t prefetch_distance = 8;
@@ -107,8 +117,10 @@ void for_all_rows(std::span<RowMatrix> params, const SparseGradient& grad, Threa
     stride = std::max(stride, p.stride());
   }
   const bool has_grad = grad.n_tables() != 0;
+  const bool stored = has_grad && !grad.linked();
   const std::size_t chunk = rows_per_task(stride);
   pool.run((total + chunk - 1) / chunk, [&](std::size_t task, std::size_t) {
+    real* scratch = scratch_row(stride);
     const std::size_t lo = task * chunk;
     const std::size_t hi = std::min(total, lo + chunk);
     std::size_t offset = 0;  // flattened index of the table's first row
@@ -118,10 +130,10 @@ void for_all_rows(std::span<RowMatrix> params, const SparseGradient& grad, Threa
       const std::size_t b = std::min(hi, offset + rows);
       for (std::size_t r = a; r < b; ++r) {
         const std::size_t row = r - offset;
-        if (has_grad && r + prefetch_distance < b)
+        if (stored && r + prefetch_distance < b)
           prefetch_row(grad.find(t, static_cast<index_t>(row + prefetch_distance)),
                        params[t].stride());
-        fn(t, row, has_grad ? grad.find(t, static_cast<index_t>(row)) : nullptr);
+        fn(t, row, has_grad ? grad.find_sum(t, static_cast<index_t>(row), scratch) : nullptr);
       }
       offset += rows;
     }
@@ -141,6 +153,7 @@ void for_touched_rows(std::span<RowMatrix> params, const SparseGradient& grad, T
   }
   const std::size_t chunk = rows_per_task(stride);
   pool.run((total + chunk - 1) / chunk, [&](std::size_t task, std::size_t) {
+    real* scratch = scratch_row(stride);
     const std::size_t lo = task * chunk;
     const std::size_t hi = std::min(total, lo + chunk);
     std::size_t offset = 0;
@@ -151,7 +164,7 @@ void for_touched_rows(std::span<RowMatrix> params, const SparseGradient& grad, T
       for (std::size_t k = a; k < b; ++k) {
         // Rows are random: ask for the rows a few iterations ahead early.
         if (k + 4 < b) ahead(t, static_cast<std::size_t>(ids[k + 4 - offset]));
-        fn(t, static_cast<std::size_t>(ids[k - offset]), grad.values(t, k - offset));
+        fn(t, static_cast<std::size_t>(ids[k - offset]), grad.row_sum(t, k - offset, scratch));
       }
       offset += ids.size();
     }

@@ -53,9 +53,18 @@ inline bool is_seen(std::span<const index_t> seen, index_t item) noexcept {
   return *base == item;
 }
 
+/// Whether `item` is the pair's positive or one of the user's train items:
+/// the context's SeenFilter (when set) answers most of these with one probe,
+/// the binary search of `seen` the rest.
+inline bool is_excluded(const SampleContext& ctx, index_t item) noexcept {
+  if (item == ctx.positive) return true;
+  if (ctx.seen_filter && !ctx.seen_filter->may_contain(ctx.user, item)) return false;
+  return is_seen(ctx.seen, item);
+}
+
 /// Whether a sampler may return `item` for the pair of `ctx`.
 inline bool is_admissible(const SampleContext& ctx, index_t item) noexcept {
-  return ctx.allow_seen || (item != ctx.positive && !is_seen(ctx.seen, item));
+  return ctx.allow_seen || !is_excluded(ctx, item);
 }
 
 [[noreturn]] inline void throw_no_admissible(std::string_view sampler, const SampleContext& ctx) {
@@ -72,7 +81,7 @@ index_t draw_admissible(std::string_view sampler, const SampleContext& ctx, Draw
   if (ctx.allow_seen) return draw();
   for (std::uint64_t attempt = 0; attempt < max_draws; ++attempt) {
     const index_t item = draw();
-    if (item != ctx.positive && !is_seen(ctx.seen, item)) return item;
+    if (!is_excluded(ctx, item)) return item;
   }
   throw_no_admissible(sampler, ctx);
 }
@@ -117,7 +126,7 @@ inline index_t draw_uniform(std::string_view sampler, SampleContext& ctx, index_
   if (ctx.allow_seen) return static_cast<index_t>(ctx.rng.below(n));
   for (int attempt = 0; attempt < uniform_rejections; ++attempt) {
     const auto item = static_cast<index_t>(ctx.rng.below(n));
-    if (item != ctx.positive && !is_seen(ctx.seen, item)) return item;
+    if (!is_excluded(ctx, item)) return item;
   }
   const std::uint64_t admissible = count_admissible(ctx.seen, ctx.positive, n_items);
   if (admissible == 0)
