@@ -79,8 +79,19 @@ group_inverse() {
     cmake --preset release -S "$root" >/dev/null
     cmake --build "$root/build/release" --target example_inverse_learning
   fi
-  [[ -s "$out/inverse.json" ]] ||
-    "$example" --full --threads "$threads" --json "$out/inverse.json" | tee "$out/inverse.md"
+  # The preset (10 labelled rows per user, 20 % hidden positives), then denser
+  # labels and more hidden positives.
+  local name args
+  for name in inverse inverse-labelled50 inverse-hidden50; do
+    case "$name" in
+      inverse) args=() ;;
+      inverse-labelled50) args=(--labelled 50) ;;
+      inverse-hidden50) args=(--hidden 0.5) ;;
+    esac
+    [[ -s "$out/$name.md" ]] && continue
+    "$example" --full --seeds 5 --threads "$threads" "${args[@]}" --json "$out/$name.json" >"$out/$name.md.tmp"
+    mv "$out/$name.md.tmp" "$out/$name.md"
+  done
 }
 
 groups=("$@")

@@ -4,7 +4,7 @@
     /usr/bin/python3 scripts/reproduce/plot_losses.py RUNS_DIR [--doc-dir docs/reproduction] [--print]
 
 RUNS_DIR is what scripts/reproduce/losses.sh wrote (one <run>.json per
-training run, inverse.md from examples/inverse_learning). Writes PNGs into
+training run, inverse*.md from examples/inverse_learning). Writes PNGs into
 DOC_DIR/img/ and the markdown tables between the "generated" markers of
 DOC_DIR/losses.md (or to stdout with --print). Needs Debian's
 python3-matplotlib.
@@ -127,9 +127,12 @@ def print_tables(a):
     table4(a.runs)
     print("### Figure 3: CCL, BSL and MML against the number of negatives\n")
     figure3(a.runs, img / "losses-figure3.png")
-    print("### Inverse learning on noisy synthetic data\n")
-    inverse = a.runs / "inverse.md"
-    print(inverse.read_text().rstrip() if inverse.exists() else "(not run)")
+    for name, title in (("inverse", "Inverse learning on noisy synthetic data: the preset"),
+                        ("inverse-labelled50", "... with 50 labelled rows per user (`--labelled 50`)"),
+                        ("inverse-hidden50", "... with half of the unlabelled items positive (`--hidden 0.5`)")):
+        print(f"\n### {title}\n")
+        table = a.runs / f"{name}.md"
+        print(table.read_text().rstrip() if table.exists() else "(not run)")
 
 
 def main():
