@@ -9,7 +9,6 @@ markdown tables (Table 2, the sweeps with the best value per K marked, the
 curve check) between the "generated" markers of DOC_DIR/hard-negatives.md
 (or to stdout with --print). Needs Debian's python3-matplotlib.
 """
-import argparse
 import csv
 import math
 import pathlib
@@ -20,7 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from reproduce_common import fmt, load, replace_generated  # noqa: E402
+import reproduce_common  # noqa: E402
+from reproduce_common import fmt, load  # noqa: E402
 
 KS = (5, 20, 50)
 PAPER = {  # WWW'23 Table 2, MF on its Gowalla split: NDCG@50, Recall@50
@@ -202,19 +202,6 @@ def figure7(runs, png):
     print(f"![{png.stem}](img/{png.name})\n")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("runs", type=pathlib.Path)
-    ap.add_argument("--doc-dir", type=pathlib.Path, default=pathlib.Path("docs/reproduction"))
-    ap.add_argument("--print", action="store_true", help="print the tables instead of updating the doc")
-    a = ap.parse_args()
-    if a.print:
-        print_tables(a)
-    else:
-        replace_generated(a.doc_dir / "hard-negatives.md", lambda: print_tables(a))
-    return 0
-
-
 def print_tables(a):
     img = a.doc_dir / "img"
     img.mkdir(parents=True, exist_ok=True)
@@ -246,4 +233,4 @@ def print_tables(a):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(reproduce_common.main(__doc__, "hard-negatives.md", print_tables))

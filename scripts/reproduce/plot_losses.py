@@ -9,7 +9,6 @@ DOC_DIR/img/ and the markdown tables between the "generated" markers of
 DOC_DIR/losses.md (or to stdout with --print). Needs Debian's
 python3-matplotlib.
 """
-import argparse
 import pathlib
 import sys
 
@@ -18,7 +17,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from reproduce_common import fmt, load, replace_generated  # noqa: E402
+import reproduce_common  # noqa: E402
+from reproduce_common import fmt, load  # noqa: E402
 
 ANALYSIS_LOSSES = ("bce", "cce", "bpr")
 ANALYSIS_K = (1, 100)
@@ -135,18 +135,5 @@ def print_tables(a):
         print(table.read_text().rstrip() if table.exists() else "(not run)")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("runs", type=pathlib.Path)
-    ap.add_argument("--doc-dir", type=pathlib.Path, default=pathlib.Path("docs/reproduction"))
-    ap.add_argument("--print", action="store_true", help="print the tables instead of updating the doc")
-    a = ap.parse_args()
-    if a.print:
-        print_tables(a)
-    else:
-        replace_generated(a.doc_dir / "losses.md", lambda: print_tables(a))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(reproduce_common.main(__doc__, "losses.md", print_tables))

@@ -1,5 +1,6 @@
 """Shared by the plot_*.py scripts: reading run JSONs and rewriting the
 generated block of a reproduction doc."""
+import argparse
 import contextlib
 import io
 import json
@@ -31,3 +32,19 @@ def replace_generated(doc: pathlib.Path, print_tables) -> None:
     _, tail = rest.split(END, 1)
     doc.write_text(head + BEGIN + "\n\n" + buf.getvalue().rstrip() + "\n\n" + END + tail)
     print(f"updated {doc}")
+
+
+def main(description: str, doc_name: str, print_tables) -> int:
+    """The command line of a plot script: RUNS_DIR [--doc-dir DIR] [--print].
+    print_tables(args) prints the markdown (and writes the PNGs); without
+    --print it replaces the generated block of DOC_DIR/doc_name."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", type=pathlib.Path)
+    ap.add_argument("--doc-dir", type=pathlib.Path, default=pathlib.Path("docs/reproduction"))
+    ap.add_argument("--print", action="store_true", help="print the tables instead of updating the doc")
+    a = ap.parse_args()
+    if a.print:
+        print_tables(a)
+    else:
+        replace_generated(a.doc_dir / doc_name, lambda: print_tables(a))
+    return 0
