@@ -84,7 +84,7 @@ class Trainer {
 
  public:
   /// Pairs sampled ahead of the gradient step (see run_batch).
-  static constexpr std::size_t sample_ahead = 4;
+  static constexpr std::size_t sample_ahead = 8;
 
   using model_type = M;
   using sampler_type = S;
