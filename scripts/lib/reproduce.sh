@@ -6,7 +6,8 @@
 #
 # A run whose JSON exists is skipped, so an interrupted script resumes; the
 # JSON appears only when the run finished (written as .tmp, then renamed).
-# stdout and stderr go to $out/NAME.out and $out/NAME.err.
+# stdout (the result) and stderr (one progress line per epoch: follow a long
+# run with tail -f) go to $out/NAME.out and $out/NAME.err.
 
 reproduce_setup() {  # reproduce_setup ROOT DEFAULT_OUT
   local root="$1"
@@ -28,6 +29,6 @@ reproduce_run() {
     return
   fi
   echo "run  $name: $*"
-  "$bin" train "$@" --quiet --metrics-out "$json.tmp" >"$out/$name.out" 2>"$out/$name.err"
+  "$bin" train "$@" --metrics-out "$json.tmp" >"$out/$name.out" 2>"$out/$name.err"
   mv "$json.tmp" "$json"
 }
