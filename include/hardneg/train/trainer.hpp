@@ -217,7 +217,6 @@ class Trainer {
     ctx.negatives_nonnegative = counts.nonnegative;
   }
 
-
   /// Returns the summed (unscaled) loss of the batch's rows; adds its
   /// negatives to `counts`.
   double run_batch(const Interactions& train, int epoch, std::size_t batch, std::size_t begin,
