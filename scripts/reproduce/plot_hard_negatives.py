@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import reproduce_common  # noqa: E402
-from reproduce_common import fmt, load  # noqa: E402
+from reproduce_common import fmt, load, save_figure  # noqa: E402
 
 KS = (5, 20, 50)
 PAPER = {  # WWW'23 Table 2, MF on its Gowalla split: NDCG@50, Recall@50
@@ -99,10 +99,7 @@ def sweep(runs, title, xs, name_of, xlabel, png, logx=False):
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-    print(f"![{png.stem}](img/{png.name})\n")
+    save_figure(fig, png)
     cols = [f"{m}@{k}" for m in ("ndcg", "recall") for k in KS]
     print(f"| {xlabel} | " + " | ".join(c.replace("ndcg", "NDCG").replace("recall", "Recall") for c in cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
@@ -134,10 +131,7 @@ def curves(runs, names, png):
     ax.set_ylabel("NDCG@50")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-    print(f"![{png.stem}](img/{png.name})\n")
+    save_figure(fig, png)
 
 
 def figure6(runs, png):
@@ -158,10 +152,7 @@ def figure6(runs, png):
         ax.set_title(f"corr({family}@K, OPAUC_norm(beta))")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-    print(f"![{png.stem}](img/{png.name})\n")
+    save_figure(fig, png)
     print("| metric | beta of the highest correlation | correlation |")
     print("|---|---|---|")
     for c in cols:
@@ -196,10 +187,7 @@ def figure7(runs, png):
     ax.set_ylabel("cumulative sampling probability")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-    print(f"![{png.stem}](img/{png.name})\n")
+    save_figure(fig, png)
 
 
 def print_tables(a):

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import reproduce_common  # noqa: E402
-from reproduce_common import fmt, load  # noqa: E402
+from reproduce_common import fmt, load, save_figure  # noqa: E402
 
 ANALYSIS_LOSSES = ("bce", "cce", "bpr")
 ANALYSIS_K = (1, 100)
@@ -75,10 +75,8 @@ def analysis(runs, png):
         ax.grid(alpha=0.3)
     axes[2].set_yscale("log")
     axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-    print(f"\n![{png.stem}](img/{png.name})\n")
+    print()
+    save_figure(fig, png)
 
 
 def table4(runs):
@@ -112,10 +110,7 @@ def figure3(runs, png):
         ax.set_title(metric)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
-    print(f"![{png.stem}](img/{png.name})\n")
+    save_figure(fig, png)
 
 
 def print_tables(a):

@@ -22,6 +22,16 @@ def fmt(x, digits=4):
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def save_figure(fig, png: pathlib.Path) -> None:
+    """Writes a matplotlib figure as PNG and prints its markdown image link
+    (relative to the doc, which sits next to img/)."""
+    import matplotlib.pyplot as plt
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    print(f"![{png.stem}](img/{png.name})\n")
+
+
 def replace_generated(doc: pathlib.Path, print_tables) -> None:
     """Runs print_tables() and puts what it prints between the doc's markers."""
     buf = io.StringIO()
