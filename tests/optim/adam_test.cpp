@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <utility>
@@ -242,6 +243,32 @@ TEST_CASE("Adam's SIMD row update matches the scalar reference", "[optim][adam][
       }
     }
   }
+}
+
+TEST_CASE("Adam divides by sqrt(1 - beta2^t) exactly, without a division", "[optim][adam]") {
+  // The rule multiplies by the reciprocal and corrects with an FMA; on the
+  // values it divides (s = sqrt(v) for a positive float v) that must equal
+  // the correctly rounded quotient s / sqrt(1 - beta2^t), in the scalar and
+  // the SIMD form.
+  Rng rng(21);
+  std::size_t checked = 0;
+  for (const double beta2 : {0.999, 0.99, 0.98, 0.9, 0.5}) {
+    for (std::int64_t t = 1; t <= 1'000'000; t = t < 64 ? t + 1 : t * 3) {
+      const auto rule = detail::AdamRule::at({.beta2 = beta2}, t);
+      for (int k = 0; k < 512; ++k) {
+        // A positive finite float with uniformly random bits.
+        const auto bits = static_cast<std::uint32_t>(rng.below(0x7f800000u - 1) + 1);
+        const real s = std::sqrt(std::bit_cast<real>(bits));
+        const real want = s / rule.bias2_sqrt;
+        INFO("beta2 " << beta2 << " t " << t << " s " << s);
+        REQUIRE(rule.divide_by_bias2_sqrt(s) == want);
+        const auto lanes = rule.divide_by_bias2_sqrt(detail::optim_batch(s));
+        REQUIRE(lanes.get(0) == want);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 5 * 512 * (63 + 9));  // t = 1..63, then 64 * 3^j up to 10^6
 }
 
 TEST_CASE("dense Adam gives identical bytes with 1 and 2 threads", "[optim][adam][determinism]") {

@@ -111,3 +111,54 @@ TEST_CASE("top_k: the interpolation path directly, and its fall-back", "[simd][t
   REQUIRE(hardneg::simd::top_k(flat, 5, ids, s) == 5);
   CHECK(ids == std::vector<index_t>{7, 0, 1, 2, 3});
 }
+
+TEST_CASE("top_k: the lane-maximum path directly, and its fall-back", "[simd][top_k]") {
+  constexpr std::size_t W = xsimd::batch<float>::size;
+  hardneg::Rng rng(11, 2);
+  std::size_t answered = 0;
+  for (const std::size_t n : {2 * W, 2 * W + 3, std::size_t{200}, std::size_t{1000}, std::size_t{4096}}) {
+    for (std::size_t k = 1; k <= W; ++k) {
+      for (const bool ties : {false, true}) {
+        std::vector<real> scores(n);
+        // With ties: few distinct values, so many entries equal the bound.
+        for (auto& x : scores)
+          x = ties ? static_cast<real>(rng.below(n / 4 + 1)) : static_cast<real>(rng.normal());
+        std::vector<index_t> got_ids(k, -1), want_ids(k);
+        std::vector<real> got_s(k), want_s(k);
+        INFO("n " << n << ", k " << k << ", ties " << ties);
+        hardneg::simd::top_k_reference(scores, k, {}, want_ids, want_s);
+        if (hardneg::simd::detail::lane_max_top_k(scores.data(), n, k, got_ids.data(), got_s.data())) {
+          ++answered;
+          CHECK(got_ids == want_ids);
+          CHECK(got_s == want_s);
+        } else {
+          CHECK(ties);  // continuous scores always have few entries at the bound
+        }
+      }
+    }
+  }
+  CHECK(answered >= 5 * W);
+  // Too short, k above the width, all equal, infinite: no answer; top_k
+  // still answers through another path.
+  std::vector<real> flat(200, 1.5f);
+  std::vector<index_t> ids(W + 1);
+  std::vector<real> s(W + 1);
+  CHECK_FALSE(hardneg::simd::detail::lane_max_top_k(flat.data(), 2 * W - 1, 1, ids.data(), s.data()));
+  CHECK_FALSE(hardneg::simd::detail::lane_max_top_k(flat.data(), 200, W + 1, ids.data(), s.data()));
+  CHECK_FALSE(hardneg::simd::detail::lane_max_top_k(flat.data(), 200, 5, ids.data(), s.data()));
+  flat[7] = std::numeric_limits<real>::infinity();
+  CHECK_FALSE(hardneg::simd::detail::lane_max_top_k(flat.data(), 200, 1, ids.data(), s.data()));
+  REQUIRE(hardneg::simd::top_k(flat, 5, ids, s) == 5);
+  CHECK(std::vector<index_t>(ids.begin(), ids.begin() + 5) == std::vector<index_t>{7, 0, 1, 2, 3});
+  // Scores around zero: the bound's neighbour below 0 and below negatives.
+  std::vector<real> around(64);
+  for (std::size_t i = 0; i < around.size(); ++i) around[i] = static_cast<real>(i % 5) - 2.0f;
+  around[40] = -0.0f;
+  std::vector<index_t> want(W);
+  std::vector<real> want_s(W);
+  for (std::size_t k = 1; k <= W; ++k) {
+    hardneg::simd::top_k_reference(around, k, {}, want, want_s);
+    REQUIRE(hardneg::simd::top_k(around, k, ids, s) == k);
+    CHECK(std::equal(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), want.begin()));
+  }
+}

@@ -365,6 +365,12 @@ class MF {
     detail::prefetch_row(tables_[item_table].row_ptr(static_cast<std::size_t>(i)), dim());
   }
 
+  /// Hints the cache to load item i's row (the hard samplers call this as
+  /// they draw candidates, before scoring them).
+  void prefetch_item(index_t i) const noexcept {
+    detail::prefetch_row(tables_[item_table].row_ptr(static_cast<std::size_t>(i)), dim());
+  }
+
   /// out[k] = s(u, items[k]); out.size() >= items.size(). The samplers' hot
   /// path: no allocation, ids are not checked.
   void score_items(index_t u, std::span<const index_t> items, std::span<real> out) const noexcept {

@@ -3,9 +3,14 @@
 // Order: a higher score is better; among equal scores the smaller id (position
 // in `scores`) is better. Ids listed in `excluded` are never returned.
 //
-// Three paths, all exact (same output as top_k_reference):
+// Four paths, all exact (same output as top_k_reference):
 //
 // - k = 1: a running maximum over SIMD chunks.
+// - Lane maxima (DNS(5, 200): k up to the SIMD width W, n <= 4096, no
+//   exclusions): one SIMD pass keeps each lane's maximum; the k-th largest
+//   of those W distinct entries bounds the k-th best from below, and the
+//   entries at or above it (about k + 1 on random scores) are ranked by
+//   counting. Heavy ties at the bound fall back to the paths below.
 // - Buffered threshold filter (the general path; recommend: k ~ 10..200 of
 //   all items): the first k admissible scores go into a candidate buffer and
 //   the threshold is the lowest of them. The rest is scanned in SIMD chunks
@@ -18,8 +23,8 @@
 //   data O(k log(n/k)) candidates are appended. At the end the k best of the
 //   buffer are sorted. (Measured faster than a binary heap, whose sift per
 //   candidate is a chain of dependent, mispredicted loads.)
-// - Interpolation (DNS: top-M of N ~ 200 candidates; no exclusions, n <= 4096,
-//   k <= 64, k >= n / 64): regula falsi on the value range, one SIMD counting
+// - Interpolation (DNS with M above W: top-M of N ~ 200 candidates; no
+//   exclusions, n <= 4096, k <= 64, k >= n / 64): regula falsi on the value range, one SIMD counting
 //   pass per probe, finds t with k <= #{x > t} <= k + slack; those few
 //   entries are then ranked by counting (branch-free). Comparison-based
 //   selection mispredicts about half its branches on such small random inputs,
@@ -42,6 +47,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -89,20 +95,40 @@ inline std::vector<Candidate>& top_k_buffer() {
   return buffer;
 }
 
-/// The lanes of a comparison mask as bits (lane l -> bit l). xsimd 8.1 has no
-/// movemask, so the mask selects powers of two that are summed; exact in
-/// float for up to 24 lanes (AVX-512 has 16).
-inline std::uint32_t lane_bits(const xsimd::batch_bool<float>& mask) noexcept {
-  using batch = xsimd::batch<float>;
-  constexpr std::size_t W = batch::size;
-  static_assert(W <= 24, "lane_bits: more lanes than float can sum exactly");
-  alignas(alignment) static constexpr auto weights = [] {
-    std::array<float, W> w{};
-    for (std::size_t l = 0; l < W; ++l) w[l] = static_cast<float>(std::uint32_t{1} << l);
-    return w;
-  }();
-  return static_cast<std::uint32_t>(
-      xsimd::hadd(xsimd::select(mask, batch::load_aligned(weights.data()), batch(0.0f))));
+/// The lanes of a comparison mask as bits (lane l -> bit l). xsimd 8.1 has
+/// no movemask, so the x86 registers are read directly (the AVX-512 mask
+/// register is the bits; SSE and AVX have movemask). Elsewhere the mask
+/// selects powers of two that are summed: exact in float up to 24 lanes.
+template <class A>
+inline std::uint32_t lane_bits(const xsimd::batch_bool<float, A>& mask) noexcept {
+  using reg = typename xsimd::batch_bool<float, A>::register_type;
+#if XSIMD_WITH_AVX512F
+  if constexpr (std::is_base_of_v<xsimd::avx512f, A>)
+    return static_cast<std::uint32_t>(static_cast<reg>(mask));
+  else
+#endif
+#if XSIMD_WITH_AVX
+  if constexpr (std::is_base_of_v<xsimd::avx, A>)
+    return static_cast<std::uint32_t>(_mm256_movemask_ps(static_cast<reg>(mask)));
+  else
+#endif
+#if XSIMD_WITH_SSE2
+  if constexpr (std::is_base_of_v<xsimd::sse2, A>)
+    return static_cast<std::uint32_t>(_mm_movemask_ps(static_cast<reg>(mask)));
+  else
+#endif
+  {
+    using batch = xsimd::batch<float, A>;
+    constexpr std::size_t W = batch::size;
+    static_assert(W <= 24, "lane_bits: more lanes than float can sum exactly");
+    alignas(alignment) static constexpr auto weights = [] {
+      std::array<float, W> w{};
+      for (std::size_t l = 0; l < W; ++l) w[l] = static_cast<float>(std::uint32_t{1} << l);
+      return w;
+    }();
+    return static_cast<std::uint32_t>(
+        xsimd::hadd(xsimd::select(mask, batch::load_aligned(weights.data()), batch(0.0f))));
+  }
 }
 
 /// Calls visit(i), in increasing i, for every i in [begin, n) whose score is
@@ -190,6 +216,57 @@ inline std::size_t count_above(const real* x, std::size_t n, real t) noexcept {
 inline constexpr std::size_t small_n_max = 4096;
 inline constexpr std::size_t small_k_max = 64;
 
+/// Capacity of rank_above: the most entries it ranks.
+inline constexpr std::size_t rank_capacity = small_k_max + small_k_max / 2;
+
+/// Writes the k best entries of x[0..n), best first, given a t with
+/// #{x > t} >= k: the entries above t, collected in id order, are ranked by
+/// counting (branch-free, O(c^2 / W) for c of them). Returns false (and
+/// writes nothing) when more than rank_capacity entries are above t.
+inline bool rank_above(const real* x, std::size_t n, std::size_t k, real t, index_t* out_ids,
+                       real* out_scores) noexcept {
+  using batch = xsimd::batch<float>;
+  constexpr std::size_t W = batch::size;
+  // The entries above t, in id order, padded with -inf.
+  alignas(alignment) real cs[rank_capacity + W];
+  index_t ci[rank_capacity];
+  std::size_t m = 0;
+  scan_above(x, 0, n, [&] { return t; }, [&](std::size_t j) {
+    if (m < rank_capacity) {
+      cs[m] = x[j];
+      ci[m] = static_cast<index_t>(j);
+    }
+    ++m;
+  });
+  if (m > rank_capacity) return false;
+  const std::size_t mp = (m + W - 1) / W * W;
+  std::fill(cs + m, cs + mp, -std::numeric_limits<real>::infinity());
+  // rank(a) = #{b : s_b > s_a, or s_b == s_a and b < a}: its place in the
+  // output order (ties by position = by id). Entries ranked >= k are dropped.
+  alignas(alignment) static constexpr auto lane = [] {
+    std::array<float, W> l{};
+    for (std::size_t j = 0; j < W; ++j) l[j] = static_cast<float>(j);
+    return l;
+  }();
+  const batch lanes = batch::load_aligned(lane.data());
+  const batch one(1.0f);
+  for (std::size_t a = 0; a < m; ++a) {
+    const batch sa(cs[a]), pa(static_cast<float>(a));
+    batch rank(0.0f);
+    for (std::size_t b = 0; b < mp; b += W) {
+      const batch sb = batch::load_aligned(cs + b);
+      const auto above = (sb > sa) | ((sb == sa) & ((lanes + static_cast<float>(b)) < pa));
+      rank = xsimd::select(above, rank + one, rank);
+    }
+    const auto r = static_cast<std::size_t>(xsimd::hadd(rank));
+    if (r < k) {
+      out_scores[r] = cs[a];
+      out_ids[r] = ci[a];
+    }
+  }
+  return true;
+}
+
 /// Small n, no exclusions: finds a threshold t with k <= #{x > t} <= k + slack
 /// by regula falsi on the value range (alternating with bisection), one SIMD
 /// counting pass per probe, then ranks the few entries above t by counting
@@ -201,7 +278,6 @@ inline bool interpolation_top_k(const real* x, std::size_t n, std::size_t k, ind
                                 real* out_scores) noexcept {
   using batch = xsimd::batch<float>;
   constexpr std::size_t W = batch::size;
-  constexpr std::size_t cap = small_k_max + small_k_max / 2;  // k + slack at most
   const std::size_t slack = std::max<std::size_t>(8, k / 2);
   real lo = x[0], hi = x[0];
   std::size_t i = 0;
@@ -241,41 +317,58 @@ inline bool interpolation_top_k(const real* x, std::size_t n, std::size_t k, ind
     else
       hi = p, c_hi = c;
   }
-  // The c_lo entries above lo, in id order, padded with -inf.
-  alignas(alignment) real cs[cap + W];
-  index_t ci[cap];
-  std::size_t m = 0;
-  scan_above(x, 0, n, [&] { return lo; }, [&](std::size_t j) {
-    cs[m] = x[j];
-    ci[m] = static_cast<index_t>(j);
-    ++m;
-  });
-  const std::size_t mp = (m + W - 1) / W * W;
-  std::fill(cs + m, cs + mp, -std::numeric_limits<real>::infinity());
-  // rank(a) = #{b : s_b > s_a, or s_b == s_a and b < a}: its place in the
-  // output order (ties by position = by id). Entries ranked >= k are dropped.
-  alignas(alignment) static constexpr auto lane = [] {
-    std::array<float, W> l{};
-    for (std::size_t j = 0; j < W; ++j) l[j] = static_cast<float>(j);
-    return l;
-  }();
-  const batch lanes = batch::load_aligned(lane.data());
-  const batch one(1.0f);
-  for (std::size_t a = 0; a < m; ++a) {
-    const batch sa(cs[a]), pa(static_cast<float>(a));
-    batch rank(0.0f);
-    for (std::size_t b = 0; b < mp; b += W) {
-      const batch sb = batch::load_aligned(cs + b);
-      const auto above = (sb > sa) | ((sb == sa) & ((lanes + static_cast<float>(b)) < pa));
-      rank = xsimd::select(above, rank + one, rank);
-    }
-    const auto r = static_cast<std::size_t>(xsimd::hadd(rank));
-    if (r < k) {
-      out_scores[r] = cs[a];
-      out_ids[r] = ci[a];
-    }
+  return rank_above(x, n, k, lo, out_ids, out_scores);
+}
+
+/// k <= W (the SIMD width), no exclusions: one SIMD pass keeps the maximum of
+/// each lane (lane l sees x[l], x[l + W], ...). Those W maxima are W distinct
+/// entries, so their k-th largest, t, is at most the k-th best score, and
+/// only the entries >= t (about k + 1 on random scores) need ranking
+/// (rank_above). Returns false (and writes nothing) when n < 2W, when t is
+/// not finite, or when too many entries tie at or above t.
+inline bool lane_max_top_k(const real* x, std::size_t n, std::size_t k, index_t* out_ids,
+                           real* out_scores) noexcept {
+  using batch = xsimd::batch<float>;
+  constexpr std::size_t W = batch::size;
+  if (k > W || n < 2 * W) return false;
+  // Two running maxima, for two independent dependency chains. The last
+  // n % 2W entries are left out: the bound holds for any W distinct entries.
+  batch m0 = batch::load_unaligned(x), m1 = batch::load_unaligned(x + W);
+  for (std::size_t i = 2 * W; i + 2 * W <= n; i += 2 * W) {
+    const batch a = batch::load_unaligned(x + i), b = batch::load_unaligned(x + i + W);
+    m0 = xsimd::select(a > m0, a, m0);
+    m1 = xsimd::select(b > m1, b, m1);
   }
-  return true;
+  const batch mx = xsimd::select(m1 > m0, m1, m0);
+  // greater[l] = #{lanes whose maximum is above lane l's}: compare with the
+  // W - 1 rotations of mx (unaligned loads from two copies of it). The
+  // lanes with fewer than k above them hold the k largest values; the
+  // smallest of those is the k-th largest.
+  alignas(alignment) real twice[2 * W];
+  mx.store_aligned(twice);
+  mx.store_aligned(twice + W);
+  batch g0(0.0f), g1(0.0f);  // two chains, summed at the end
+  const batch one(1.0f);
+  std::size_t r = 1;
+  for (; r + 1 < W; r += 2) {
+    g0 = xsimd::select(batch::load_unaligned(twice + r) > mx, g0 + one, g0);
+    g1 = xsimd::select(batch::load_unaligned(twice + r + 1) > mx, g1 + one, g1);
+  }
+  if (r < W) g0 = xsimd::select(batch::load_unaligned(twice + r) > mx, g0 + one, g0);
+  const batch greater = g0 + g1;
+  alignas(alignment) real top[W];
+  xsimd::select(greater < batch(static_cast<float>(k)), mx, batch(std::numeric_limits<real>::infinity()))
+      .store_aligned(top);
+  real t = top[0];
+  for (std::size_t l = 1; l < W; ++l) t = std::min(t, top[l]);
+  if (!std::isfinite(t)) return false;
+  // Entries >= t are the entries above the next float below t (t is
+  // finite; std::nextafter is a library call, this is two integer ops).
+  const auto bits = std::bit_cast<std::uint32_t>(t);
+  const real below = t > 0   ? std::bit_cast<real>(bits - 1)
+                     : t < 0 ? std::bit_cast<real>(bits + 1)
+                             : -std::numeric_limits<real>::denorm_min();
+  return rank_above(x, n, k, below, out_ids, out_scores);
 }
 
 }  // namespace detail
@@ -306,6 +399,11 @@ inline std::size_t top_k(std::span<const real> scores, std::size_t k,
     return 1;
   }
 
+  // k up to the SIMD width (DNS(5, 200)): one pass of lane maxima bounds the
+  // k-th best from below, and the few entries above the bound are ranked.
+  if (excluded.empty() && n <= detail::small_n_max && k <= xsimd::batch<float>::size &&
+      detail::lane_max_top_k(x, n, k, out_ids.data(), out_scores.data()))
+    return k;
   // Interpolation pays a counting pass over all n per probe: worth it when
   // the buffered filter would append many candidates (k a sizeable share of n).
   if (excluded.empty() && n <= detail::small_n_max && k <= detail::small_k_max && 64 * k >= n &&

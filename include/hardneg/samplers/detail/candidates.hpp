@@ -105,11 +105,18 @@ struct Redraw {
   return {id, rng};
 }
 
+/// Does nothing with a drawn id (draw_uniform_candidates' default).
+struct IgnoreDraw {
+  void operator()(index_t) const noexcept {}
+};
+
 /// ids[k] for every k: one item uniform over the admissible items of
 /// [0, n_items), drawn as detail::draw_uniform draws it (same rng stream,
-/// same result).
-inline void draw_uniform_candidates(std::string_view sampler, SampleContext& ctx, index_t n_items,
-                                    std::span<index_t> ids) {
+/// same result). on_draw(id) is called with each id as soon as it is drawn
+/// (draw_scored_candidates prefetches the row there).
+template <class OnDraw = IgnoreDraw>
+void draw_uniform_candidates(std::string_view sampler, SampleContext& ctx, index_t n_items,
+                             std::span<index_t> ids, OnDraw on_draw = {}) {
   const auto n = static_cast<std::uint64_t>(n_items);
   // A local copy of the generator whose address is never taken, so its
   // state stays in registers; through ctx.rng it would be stored and
@@ -117,7 +124,10 @@ inline void draw_uniform_candidates(std::string_view sampler, SampleContext& ctx
   // might alias it).
   Rng rng = ctx.rng;
   if (ctx.allow_seen) {
-    for (index_t& id : ids) id = static_cast<index_t>(rng.below(n));
+    for (index_t& id : ids) {
+      id = static_cast<index_t>(rng.below(n));
+      on_draw(id);
+    }
   } else {
     const SeenMarks marks(ctx.workspace.item_marks, ctx.seen, ctx.positive, n_items);
     for (index_t& id : ids) {
@@ -127,6 +137,7 @@ inline void draw_uniform_candidates(std::string_view sampler, SampleContext& ctx
         id = r.id;
         rng = r.rng;
       }
+      on_draw(id);
     }
   }
   ctx.rng = rng;
@@ -134,10 +145,18 @@ inline void draw_uniform_candidates(std::string_view sampler, SampleContext& ctx
 
 /// Draws ids.size() candidates (draw_uniform_candidates) and writes the
 /// model's scores of them into scores (scores.size() >= ids.size()).
+/// A model with prefetch_item(i) has each candidate's row requested while
+/// the next ids are drawn: the draws wait on the generator's dependency
+/// chain, the scoring on memory, and this way the two overlap instead of
+/// following each other.
 template <class M>
 void draw_scored_candidates(std::string_view sampler, const M& model, SampleContext& ctx,
                             std::span<index_t> ids, std::span<real> scores) {
-  draw_uniform_candidates(sampler, ctx, model.n_items(), ids);
+  if constexpr (requires(index_t i) { model.prefetch_item(i); })
+    draw_uniform_candidates(sampler, ctx, model.n_items(), ids,
+                            [&model](index_t i) { model.prefetch_item(i); });
+  else
+    draw_uniform_candidates(sampler, ctx, model.n_items(), ids);
   model.score_items(ctx.user, ids, scores);
 }
 
