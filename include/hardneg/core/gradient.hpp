@@ -22,6 +22,7 @@
 
 #include "hardneg/core/aligned.hpp"
 #include "hardneg/core/matrix.hpp"
+#include "hardneg/core/prefetch.hpp"
 #include "hardneg/core/thread_pool.hpp"
 #include "hardneg/core/types.hpp"
 
@@ -92,6 +93,14 @@ class GradientAccumulator {
   /// floats, zero on first touch in this batch). Add into it. The pointer is
   /// valid until the next row() call on the same table.
   real* row(std::size_t table, index_t id) { return tables_[table].touch(id); }
+
+  /// Hints the cache to load the accumulation row of `id` for writing, when
+  /// this batch has touched it already (a first touch writes a fresh slot).
+  void prefetch(std::size_t table, index_t id) const noexcept {
+    const detail::SparseRows& rows = tables_[table];
+    const std::int32_t slot = rows.slot_of[static_cast<std::size_t>(id)];
+    if (slot >= 0) detail::prefetch_row_for_write(rows.slot_ptr(static_cast<std::size_t>(slot)), rows.dim);
+  }
 
   std::size_t n_tables() const noexcept { return tables_.size(); }
   const detail::SparseRows& table(std::size_t t) const noexcept { return tables_[t]; }

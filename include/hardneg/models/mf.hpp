@@ -365,6 +365,15 @@ class MF {
     detail::prefetch_row(tables_[item_table].row_ptr(static_cast<std::size_t>(i)), dim());
   }
 
+  /// Hints the cache to load the gradient rows that backward(u, items, ...)
+  /// will add to (the trainer calls this when a pair's negatives are drawn,
+  /// a few pairs before its backward).
+  void prefetch_backward(index_t u, std::span<const index_t> items,
+                         const GradientAccumulator& grad) const noexcept {
+    grad.prefetch(user_table, u);
+    for (const index_t i : items) grad.prefetch(item_table, i);
+  }
+
   /// Hints the cache to load item i's row (the hard samplers call this as
   /// they draw candidates, before scoring them).
   void prefetch_item(index_t i) const noexcept {

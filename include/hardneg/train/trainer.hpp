@@ -242,14 +242,28 @@ class Trainer {
       // reads of a pair overlap with the work on earlier pairs: the rows of
       // pair p + 2A are prefetched, pair p + A is sampled (its negatives'
       // rows prefetched), pair p takes its gradient step. The Rng is drawn in
-      // pair order, so the result equals the plain loop's bit for bit.
+      // pair order, so the result equals the plain loop's bit for bit. A
+      // model with prefetch_backward also has the gradient rows of pair
+      // p + A requested.
       constexpr std::size_t A = sample_ahead;
       for (std::size_t q = lo; q < std::min(hi, lo + 2 * A); ++q) prefetch_pair(train, pairs_[q]);
       for (std::size_t q = lo; q < std::min(hi, lo + A); ++q)
         sample_pair(train, pairs_[q], rng, w, w.ring[q % (A + 1)]);
       for (std::size_t p = lo; p < hi; ++p) {
         if (p + 2 * A < hi) prefetch_pair(train, pairs_[p + 2 * A]);
-        if (p + A < hi) sample_pair(train, pairs_[p + A], rng, w, w.ring[(p + A) % (A + 1)]);
+        if (p + A < hi) {
+          const Pair ahead = pairs_[p + A];
+          Sampled& slot = w.ring[(p + A) % (A + 1)];
+          sample_pair(train, ahead, rng, w, slot);
+          // Its gradient rows, if this batch touched them already: the
+          // backward's read-modify-write then finds them in cache.
+          if constexpr (requires { model_.prefetch_backward(ahead.user, slot.negatives.items(),
+                                                            gradients_[share]); }) {
+            model_.prefetch_backward(ahead.user, std::span<const index_t>(&ahead.item, 1),
+                                     gradients_[share]);
+            model_.prefetch_backward(ahead.user, slot.negatives.items(), gradients_[share]);
+          }
+        }
         step_pair(pairs_[p], p - begin, w.ring[p % (A + 1)], w, gradients_[share], scale);
       }
     });
