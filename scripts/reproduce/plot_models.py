@@ -23,49 +23,45 @@ WWW2023 = [  # label, run, the hard-negative paper's LightGCN row: NDCG@50, Reca
     ("DNS(5,200)", "lightgcn-dns-m5-n200", (0.1954, 0.3176)),
     ("Softmax-v(1,200)", "lightgcn-softmax-v-rho1-n200", (0.1991, 0.3209)),
 ]
-GOWALLA = [  # label, run, published Recall@20, NDCG@20
-    ("LightGCN + BPR", "gowalla-lightgcn-bpr", (0.1830, 0.1554), "LightGCN paper"),
-    ("SimpleX + CCL", "gowalla-simplex-ccl", (0.1872, 0.1557), "SimpleX reference log"),
+GOWALLA = [  # label, run, published Recall@20, NDCG@20 (LightGCN paper; SimpleX reference log)
+    ("LightGCN + BPR", "gowalla-lightgcn-bpr", (0.1830, 0.1554)),
+    ("SimpleX + CCL", "gowalla-simplex-ccl", (0.1872, 0.1557)),
 ]
 
 
-def curve(run, metric):
-    return [(e["epoch"], e[metric]) for e in run["log"] if metric in e]
+def table(runs, rows, metrics, first):
+    """Prints one row per run: our `metrics`, the published ones, epochs and
+    s/epoch. Returns the runs that exist, by label."""
+    names = [m.replace("ndcg", "NDCG").replace("recall", "Recall") for m in metrics]
+    print(f"| {first} | " + " | ".join(names) + " | " +
+          " | ".join(f"published {n}" for n in names) + " | epochs | s/epoch |")
+    print("|---|" + "---|" * (2 * len(metrics) + 2))
+    done = {}
+    for label, name, published in rows:
+        r = load(runs, name)
+        ours = [fmt(r and r[m]) for m in metrics]
+        theirs = [f"{v:.4f}" for v in published]
+        tail = f"{len(r['log'])} | {r['seconds_per_epoch']:.1f}" if r else "not run | —"
+        print(f"| {label} | " + " | ".join(ours + theirs) + f" | {tail} |")
+        if r:
+            done[label] = r
+    print()
+    return done
 
 
 def www2023(runs, png):
-    print("| sampler | NDCG@50 | Recall@50 | paper NDCG@50 | paper Recall@50 | epochs | s/epoch |")
-    print("|---|---|---|---|---|---|---|")
+    done = table(runs, WWW2023, ("ndcg@50", "recall@50"), "sampler")
+    if not done:
+        return
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    for label, name, (pn, pr) in WWW2023:
-        r = load(runs, name)
-        if not r:
-            print(f"| {label} | — | — | {pn:.4f} | {pr:.4f} | not run | — |")
-            continue
-        print(f"| {label} | {fmt(r['ndcg@50'])} | {fmt(r['recall@50'])} | {pn:.4f} | {pr:.4f} "
-              f"| {len(r['log'])} | {r['seconds_per_epoch']:.1f} |")
-        points = curve(r, "ndcg@50")
+    for label, r in done.items():
+        points = [(e["epoch"], e["ndcg@50"]) for e in r["log"] if "ndcg@50" in e]
         ax.plot([e for e, _ in points], [v for _, v in points], "o-", label=label)
-    print()
     ax.set_xlabel("epoch")
     ax.set_title("LightGCN on gowalla-www2023: NDCG@50")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     save_figure(fig, png)
-
-
-def gowalla(runs):
-    print("| model + loss | Recall@20 | NDCG@20 | published Recall@20 | published NDCG@20 | source "
-          "| epochs | s/epoch |")
-    print("|---|---|---|---|---|---|---|---|")
-    for label, name, (pr, pn), source in GOWALLA:
-        r = load(runs, name)
-        if not r:
-            print(f"| {label} | — | — | {pr:.4f} | {pn:.4f} | {source} | not run | — |")
-            continue
-        print(f"| {label} | {fmt(r['recall@20'])} | {fmt(r['ndcg@20'])} | {pr:.4f} | {pn:.4f} "
-              f"| {source} | {len(r['log'])} | {r['seconds_per_epoch']:.1f} |")
-    print()
 
 
 def print_tables(a):
@@ -74,7 +70,7 @@ def print_tables(a):
     print("### LightGCN on gowalla-www2023 (the hard-negative paper's protocol)\n")
     www2023(a.runs, img / "models-lightgcn-www2023.png")
     print("### Gowalla (the LightGCN split)\n")
-    gowalla(a.runs)
+    table(a.runs, GOWALLA, ("recall@20", "ndcg@20"), "model + loss")
 
 
 if __name__ == "__main__":

@@ -365,13 +365,14 @@ class MF {
     detail::prefetch_row(tables_[item_table].row_ptr(static_cast<std::size_t>(i)), dim());
   }
 
-  /// Hints the cache to load the gradient rows that backward(u, items, ...)
-  /// will add to (the trainer calls this when a pair's negatives are drawn,
-  /// a few pairs before its backward).
-  void prefetch_backward(index_t u, std::span<const index_t> items,
+  /// Hints the cache to load the gradient rows that the backward of a pair
+  /// (user u, its positive and its negatives) will add to; the trainer calls
+  /// this when the pair's negatives are drawn, a few pairs before its step.
+  void prefetch_backward(index_t u, index_t positive, std::span<const index_t> negatives,
                          const GradientAccumulator& grad) const noexcept {
     grad.prefetch(user_table, u);
-    for (const index_t i : items) grad.prefetch(item_table, i);
+    grad.prefetch(item_table, positive);
+    for (const index_t i : negatives) grad.prefetch(item_table, i);
   }
 
   /// Hints the cache to load item i's row (the hard samplers call this as

@@ -24,8 +24,9 @@
 //   buffer are sorted. (Measured faster than a binary heap, whose sift per
 //   candidate is a chain of dependent, mispredicted loads.)
 // - Interpolation (DNS with M above W: top-M of N ~ 200 candidates; no
-//   exclusions, n <= 4096, k <= 64, k >= n / 64): regula falsi on the value range, one SIMD counting
-//   pass per probe, finds t with k <= #{x > t} <= k + slack; those few
+//   exclusions, n <= 4096, k <= 64, k >= n / 64): regula falsi on the value
+//   range, one SIMD counting pass per probe, finds t with
+//   k <= #{x > t} <= k + slack; those few
 //   entries are then ranked by counting (branch-free). Comparison-based
 //   selection mispredicts about half its branches on such small random inputs,
 //   which made it several times slower. Degenerate inputs (non-finite scores,
@@ -399,16 +400,18 @@ inline std::size_t top_k(std::span<const real> scores, std::size_t k,
     return 1;
   }
 
-  // k up to the SIMD width (DNS(5, 200)): one pass of lane maxima bounds the
-  // k-th best from below, and the few entries above the bound are ranked.
-  if (excluded.empty() && n <= detail::small_n_max && k <= xsimd::batch<float>::size &&
-      detail::lane_max_top_k(x, n, k, out_ids.data(), out_scores.data()))
-    return k;
-  // Interpolation pays a counting pass over all n per probe: worth it when
-  // the buffered filter would append many candidates (k a sizeable share of n).
-  if (excluded.empty() && n <= detail::small_n_max && k <= detail::small_k_max && 64 * k >= n &&
-      detail::interpolation_top_k(x, n, k, out_ids.data(), out_scores.data()))
-    return k;
+  if (excluded.empty() && n <= detail::small_n_max) {  // the DNS shapes
+    // k up to the SIMD width (DNS(5, 200)): one pass of lane maxima bounds
+    // the k-th best from below, and the few entries above it are ranked.
+    if (k <= xsimd::batch<float>::size &&
+        detail::lane_max_top_k(x, n, k, out_ids.data(), out_scores.data()))
+      return k;
+    // Interpolation pays a counting pass over all n per probe: worth it when
+    // the buffered filter would append many candidates (k a sizeable share of n).
+    if (k <= detail::small_k_max && 64 * k >= n &&
+        detail::interpolation_top_k(x, n, k, out_ids.data(), out_scores.data()))
+      return k;
+  }
   return detail::buffered_top_k(x, n, k, excluded, out_ids.data(), out_scores.data());
 }
 

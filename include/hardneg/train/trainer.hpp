@@ -242,28 +242,15 @@ class Trainer {
       // reads of a pair overlap with the work on earlier pairs: the rows of
       // pair p + 2A are prefetched, pair p + A is sampled (its negatives'
       // rows prefetched), pair p takes its gradient step. The Rng is drawn in
-      // pair order, so the result equals the plain loop's bit for bit. A
-      // model with prefetch_backward also has the gradient rows of pair
-      // p + A requested.
+      // pair order, so the result equals the plain loop's bit for bit.
       constexpr std::size_t A = sample_ahead;
+      const GradientAccumulator& gradient = gradients_[share];
       for (std::size_t q = lo; q < std::min(hi, lo + 2 * A); ++q) prefetch_pair(train, pairs_[q]);
       for (std::size_t q = lo; q < std::min(hi, lo + A); ++q)
-        sample_pair(train, pairs_[q], rng, w, w.ring[q % (A + 1)]);
+        sample_pair(train, pairs_[q], rng, w, w.ring[q % (A + 1)], gradient);
       for (std::size_t p = lo; p < hi; ++p) {
         if (p + 2 * A < hi) prefetch_pair(train, pairs_[p + 2 * A]);
-        if (p + A < hi) {
-          const Pair ahead = pairs_[p + A];
-          Sampled& slot = w.ring[(p + A) % (A + 1)];
-          sample_pair(train, ahead, rng, w, slot);
-          // Its gradient rows, if this batch touched them already: the
-          // backward's read-modify-write then finds them in cache.
-          if constexpr (requires { model_.prefetch_backward(ahead.user, slot.negatives.items(),
-                                                            gradients_[share]); }) {
-            model_.prefetch_backward(ahead.user, std::span<const index_t>(&ahead.item, 1),
-                                     gradients_[share]);
-            model_.prefetch_backward(ahead.user, slot.negatives.items(), gradients_[share]);
-          }
-        }
+        if (p + A < hi) sample_pair(train, pairs_[p + A], rng, w, w.ring[(p + A) % (A + 1)], gradient);
         step_pair(pairs_[p], p - begin, w.ring[p % (A + 1)], w, gradients_[share], scale);
       }
     });
@@ -296,8 +283,11 @@ class Trainer {
     detail::prefetch_row(reinterpret_cast<const real*>(seen.data()), std::min<std::size_t>(seen.size(), 64));
   }
 
-  /// Scores the positive and draws the negatives of `pair` into `slot`.
-  void sample_pair(const Interactions& train, Pair pair, Rng& rng, Share& w, Sampled& slot) {
+  /// Scores the positive and draws the negatives of `pair` into `slot`, then
+  /// asks for the rows its gradient step will read (and, for a model with
+  /// prefetch_backward, the gradient rows it will add to).
+  void sample_pair(const Interactions& train, Pair pair, Rng& rng, Share& w, Sampled& slot,
+                   const GradientAccumulator& gradient) {
     slot.positive_score = model_.score(pair.user, pair.item);
     SampleContext sctx{pair.user, pair.item, slot.positive_score, train.items_of(pair.user),
                        options_.allow_seen, rng, w.workspace, &seen_filter_};
@@ -306,6 +296,8 @@ class Trainer {
     if constexpr (requires { model_.prefetch(pair.user, pair.item); })
       if (!slot.negatives.scored)
         for (const index_t j : slot.negatives.items()) model_.prefetch(pair.user, j);
+    if constexpr (requires { model_.prefetch_backward(pair.user, pair.item, slot.negatives.items(), gradient); })
+      model_.prefetch_backward(pair.user, pair.item, slot.negatives.items(), gradient);
   }
 
   /// Loss, d(loss)/d(score) and back-propagation of a sampled pair.
