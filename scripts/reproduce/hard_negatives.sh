@@ -5,14 +5,14 @@
 #   HARDNEG_DATA=../shared/data scripts/reproduce/hard_negatives.sh [group...]
 #
 # Groups (default: all, in this order): table sweep-m sweep-rho sweep-n baselines
-# gowalla figures. Each run writes <out>/<name>.json (metrics and the per-epoch
+# baselines-wd excluding-seen gowalla figures. Each run writes <out>/<name>.json (metrics and the per-epoch
 # log); a run whose JSON exists is skipped, so an interrupted script resumes.
 # Then scripts/reproduce/plot_hard_negatives.py turns the JSONs into the tables
 # and PNGs of the doc.
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool; default
 # build/release/tools/hardneg, built if missing), OUT (default
-# runs/hard-negatives), EPOCHS (default 100: the curves are flat by then, see
+# docs/reproduction/runs/hard-negatives, kept in git), EPOCHS (default 100: the curves are flat by then, see
 # the doc), THREADS (default 2).
 set -euo pipefail
 
@@ -22,7 +22,7 @@ root="$(cd "$here/../.." && pwd)"
 epochs="${EPOCHS:-100}"
 threads="${THREADS:-2}"
 source "$root/scripts/lib/reproduce.sh"
-reproduce_setup "$root" "$root/runs/hard-negatives"
+reproduce_setup "$root" "$root/docs/reproduction/runs/hard-negatives"
 
 www="$HARDNEG_DATA/gowalla-www2023"
 lgn="$HARDNEG_DATA/gowalla"
@@ -78,10 +78,66 @@ group_baselines() {  # the other samplers of Table 2, 5 negatives where they tak
   run srns "$www" 1e-4 --sampler srns:k=5 --loss bpr
 }
 
+# The paper tunes weight decay over {1e-2, 1e-3, 1e-4} per row; the baselines
+# above use 1e-4 (the uniform-style setting). The adaptive samplers that land
+# below uniform BPR (AdaSIR, SRNS, IRGAN) get the other two values as well.
+group_baselines_wd() {
+  local wd
+  for wd in 1e-2 1e-3; do
+    run "adasir-u-wd$wd" "$www" "$wd" --sampler adasir:n=5,proposal=uniform --loss bpr
+    run "adasir-p-wd$wd" "$www" "$wd" --sampler adasir:n=5,proposal=popularity --loss bpr
+    run "srns-wd$wd" "$www" "$wd" --sampler srns:k=5 --loss bpr
+    run "irgan-wd$wd" "$www" "$wd" --sampler irgan:k=5 --loss bpr
+  done
+}
+
+# The adaptive samplers that land below uniform BPR (AdaSIR, SRNS), again with
+# the user's train items excluded from the negatives: if allowing them is what
+# hurts (their highest-scored candidates being the user's own positives, as for
+# DNS(1, 200)), these rows rise above their allow-seen rows; uniform BPR is the
+# control. Same settings otherwise.
+# run_excluding_seen NAME WEIGHT_DECAY ARGS...
+run_excluding_seen() {
+  local name="$1" wd="$2" arg excluding=()
+  shift 2
+  for arg in "${paper[@]}"; do [[ $arg == --allow-seen ]] || excluding+=("$arg"); done
+  reproduce_run "$name" --train "$www/train.txt" --test "$www/test.txt" "${excluding[@]}" \
+    --optimizer "adam:lr=1e-3,wd=$wd" --epochs "$epochs" --threads "$threads" "$@"
+}
+
+group_excluding_seen() {
+  run_excluding_seen bpr-excl 1e-4 --sampler uniform:k=5 --loss bpr
+  run_excluding_seen adasir-u-excl 1e-4 --sampler adasir:n=5,proposal=uniform --loss bpr
+  run_excluding_seen srns-excl 1e-4 --sampler srns:k=5 --loss bpr
+  run_excluding_seen dns-m1-n200-excl 1e-2 --sampler dns:m=1,n=200,scale=sum --loss bpr
+}
+
 group_gowalla() {  # the main rows again on the LightGCN split of Gowalla
   run gowalla-bpr "$lgn" 1e-4 --sampler uniform:k=5 --loss bpr
   run gowalla-dns-m5-n200 "$lgn" 1e-2 --sampler dns:m=5,n=200,scale=sum --loss bpr
   run gowalla-softmax-v-rho1-n200 "$lgn" 1e-2 --sampler softmax-v:rho=1,n=200 --loss bpr
+}
+
+# The rows of figure7-full.csv (one per negative, 40k) that the figure and its
+# table need, and only the rank and cumulative columns: ranks 1-100, the first
+# rank of every 2 % step on a log scale, the ranks of the top 1/5/20 %, and the
+# last rank (which gives the count). Small enough to keep in git.
+thin_figure7() {
+  /usr/bin/python3 - "$1" <<'PY'
+import csv, math, sys
+with open(sys.argv[1]) as f:
+    rows = list(csv.reader(f))
+head, body = rows[0], rows[1:]
+cols = [0] + [c for c, name in enumerate(head) if name.startswith("cumulative")]
+n = len(body)
+keep = {1, n} | {math.ceil(q * n) for q in (0.01, 0.05, 0.20)} | set(range(1, 101))
+keep |= {r for r in range(2, n + 1) if int(math.log(r) / math.log(1.02)) != int(math.log(r - 1) / math.log(1.02))}
+out = csv.writer(sys.stdout, lineterminator="\n")
+out.writerow([head[c] for c in cols])
+for row in body:
+    if int(row[0]) in keep:
+        out.writerow([row[c] for c in cols])
+PY
 }
 
 group_figures() {  # Figure 6 (simulation) and Figure 7 (a trained model's sampling law)
@@ -96,12 +152,14 @@ group_figures() {  # Figure 6 (simulation) and Figure 7 (a trained model's sampl
     "$bin" simulate sampler --load "$model" --train "$www/train.txt" --user 0 --draws 20000 \
       --sampler uniform:k=1 --sampler dns:m=1,n=200 --sampler dns:m=5,n=200 \
       --sampler dns:m=20,n=200 --sampler dns:m=5,n=50 --sampler softmax-v:rho=0.1,n=200 \
-      --sampler softmax-v:rho=1,n=200 --sampler softmax-v:rho=10,n=200 --out "$out/figure7.csv"
+      --sampler softmax-v:rho=1,n=200 --sampler softmax-v:rho=10,n=200 --out "$out/figure7-full.csv"
+    thin_figure7 "$out/figure7-full.csv" >"$out/figure7.csv.tmp"
+    mv "$out/figure7.csv.tmp" "$out/figure7.csv"
   fi
 }
 
 groups=("$@")
-[[ ${#groups[@]} -gt 0 ]] || groups=(table sweep-m sweep-rho sweep-n baselines gowalla figures)
+[[ ${#groups[@]} -gt 0 ]] || groups=(table sweep-m sweep-rho sweep-n baselines baselines-wd excluding-seen gowalla figures)
 for g in "${groups[@]}"; do
   "group_${g//-/_}"
 done

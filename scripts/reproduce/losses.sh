@@ -19,7 +19,7 @@
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool;
 # default build/release/tools/hardneg, built if missing), OUT (default
-# runs/losses), EPOCHS (default 20), THREADS (default 2).
+# docs/reproduction/runs/losses, kept in git), EPOCHS (default 20), THREADS (default 2).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +28,7 @@ root="$(cd "$here/../.." && pwd)"
 epochs="${EPOCHS:-20}"
 threads="${THREADS:-2}"
 source "$root/scripts/lib/reproduce.sh"
-reproduce_setup "$root" "$root/runs/losses"
+reproduce_setup "$root" "$root/docs/reproduction/runs/losses"
 data="$HARDNEG_DATA/gowalla"
 common=(--train "$data/train.txt" --test "$data/test.txt" --dim 64 --epochs "$epochs"
         --threads "$threads" --seed 2019)

@@ -16,7 +16,7 @@
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool;
 # default build/release/tools/hardneg, built if missing), OUT (default
-# runs/models), EPOCHS (default 100 for www2023, as the MF rows; gowalla's
+# docs/reproduction/runs/models, kept in git), EPOCHS (default 100 for www2023, as the MF rows; gowalla's
 # runs use their papers' budgets below unless EPOCHS is set), THREADS
 # (default 2).
 set -euo pipefail
@@ -26,7 +26,7 @@ root="$(cd "$here/../.." && pwd)"
 : "${HARDNEG_DATA:?set HARDNEG_DATA to the folder holding gowalla-www2023/ and gowalla/}"
 threads="${THREADS:-2}"
 source "$root/scripts/lib/reproduce.sh"
-reproduce_setup "$root" "$root/runs/models"
+reproduce_setup "$root" "$root/docs/reproduction/runs/models"
 
 www="$HARDNEG_DATA/gowalla-www2023"
 lgn="$HARDNEG_DATA/gowalla"
