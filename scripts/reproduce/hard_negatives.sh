@@ -4,16 +4,18 @@
 #
 #   HARDNEG_DATA=../shared/data scripts/reproduce/hard_negatives.sh [group...]
 #
-# Groups (default: all, in this order): table sweep-m sweep-rho sweep-n baselines
-# baselines-wd excluding-seen gowalla figures. Each run writes <out>/<name>.json (metrics and the per-epoch
-# log); a run whose JSON exists is skipped, so an interrupted script resumes.
-# Then scripts/reproduce/plot_hard_negatives.py turns the JSONs into the tables
-# and PNGs of the doc.
+# Groups (default: all, in this order): table sweep-m sweep-rho sweep-n
+# baselines baselines-wd excluding-seen gowalla figures. Each run writes
+# <out>/<name>.json (metrics and the per-epoch log); a run whose JSON exists is
+# skipped, so an interrupted script resumes. Then
+# scripts/reproduce/plot_hard_negatives.py turns the JSONs into the tables and
+# PNGs of the doc.
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool; default
 # build/release/tools/hardneg, built if missing), OUT (default
-# docs/reproduction/runs/hard-negatives, kept in git), EPOCHS (default 100: the curves are flat by then, see
-# the doc), THREADS (default 2).
+# docs/reproduction/runs/hard-negatives: the JSONs are kept in git, the logs
+# are not), EPOCHS (default 100: the curves are flat by then, see the doc),
+# THREADS (default 2).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -91,11 +93,10 @@ group_baselines_wd() {
   done
 }
 
-# The adaptive samplers that land below uniform BPR (AdaSIR, SRNS), again with
-# the user's train items excluded from the negatives: if allowing them is what
-# hurts (their highest-scored candidates being the user's own positives, as for
-# DNS(1, 200)), these rows rise above their allow-seen rows; uniform BPR is the
-# control. Same settings otherwise.
+# AdaSIR, SRNS and DNS(1, 200) again with the user's train items excluded from
+# the negatives: if allowing them is what hurts (their highest-scored
+# candidates being the user's own positives), these rows rise above their
+# allow-seen rows; uniform BPR is the control. Same settings otherwise.
 # run_excluding_seen NAME WEIGHT_DECAY ARGS...
 run_excluding_seen() {
   local name="$1" wd="$2" arg excluding=()

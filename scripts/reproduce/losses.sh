@@ -19,7 +19,8 @@
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool;
 # default build/release/tools/hardneg, built if missing), OUT (default
-# docs/reproduction/runs/losses, kept in git), EPOCHS (default 20), THREADS (default 2).
+# docs/reproduction/runs/losses: the JSONs are kept in git), EPOCHS (default
+# 20), THREADS (default 2).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

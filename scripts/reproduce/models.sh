@@ -16,9 +16,9 @@
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool;
 # default build/release/tools/hardneg, built if missing), OUT (default
-# docs/reproduction/runs/models, kept in git), EPOCHS (default 100 for www2023, as the MF rows; gowalla's
-# runs use their papers' budgets below unless EPOCHS is set), THREADS
-# (default 2).
+# docs/reproduction/runs/models: the JSONs are kept in git), EPOCHS (default
+# 100 for www2023, as the MF rows; gowalla's runs use their papers' budgets
+# below unless EPOCHS is set), THREADS (default 2).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
