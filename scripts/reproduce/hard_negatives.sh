@@ -35,11 +35,13 @@ lgn="$HARDNEG_DATA/gowalla"
 paper=(--model mf --dim 32 --init-std 0.1 --batch 4096 --schedule step:every=5,gamma=0.95
        --reduction sum --allow-seen --seed 10 --k 5,20,50 --eval-every 25)
 
-# run NAME DATA_DIR WEIGHT_DECAY ARGS...
+# run NAME DATA_DIR WEIGHT_DECAY ARGS... (with the settings in `protocol`:
+# the paper's, unless a group declares its own `local protocol`)
+protocol=("${paper[@]}")
 run() {
   local name="$1" data="$2" wd="$3"
   shift 3
-  reproduce_run "$name" --train "$data/train.txt" --test "$data/test.txt" "${paper[@]}" \
+  reproduce_run "$name" --train "$data/train.txt" --test "$data/test.txt" "${protocol[@]}" \
     --optimizer "adam:lr=1e-3,wd=$wd" --epochs "$epochs" --threads "$threads" "$@"
 }
 
@@ -97,20 +99,13 @@ group_baselines_wd() {
 # the negatives: if allowing them is what hurts (their highest-scored
 # candidates being the user's own positives), these rows rise above their
 # allow-seen rows; uniform BPR is the control. Same settings otherwise.
-# run_excluding_seen NAME WEIGHT_DECAY ARGS...
-run_excluding_seen() {
-  local name="$1" wd="$2" arg excluding=()
-  shift 2
-  for arg in "${paper[@]}"; do [[ $arg == --allow-seen ]] || excluding+=("$arg"); done
-  reproduce_run "$name" --train "$www/train.txt" --test "$www/test.txt" "${excluding[@]}" \
-    --optimizer "adam:lr=1e-3,wd=$wd" --epochs "$epochs" --threads "$threads" "$@"
-}
-
 group_excluding_seen() {
-  run_excluding_seen bpr-excl 1e-4 --sampler uniform:k=5 --loss bpr
-  run_excluding_seen adasir-u-excl 1e-4 --sampler adasir:n=5,proposal=uniform --loss bpr
-  run_excluding_seen srns-excl 1e-4 --sampler srns:k=5 --loss bpr
-  run_excluding_seen dns-m1-n200-excl 1e-2 --sampler dns:m=1,n=200,scale=sum --loss bpr
+  local protocol=() arg  # seen by run(): the paper's settings without --allow-seen
+  for arg in "${paper[@]}"; do [[ $arg == --allow-seen ]] || protocol+=("$arg"); done
+  run bpr-excl "$www" 1e-4 --sampler uniform:k=5 --loss bpr
+  run adasir-u-excl "$www" 1e-4 --sampler adasir:n=5,proposal=uniform --loss bpr
+  run srns-excl "$www" 1e-4 --sampler srns:k=5 --loss bpr
+  run dns-m1-n200-excl "$www" 1e-2 --sampler dns:m=1,n=200,scale=sum --loss bpr
 }
 
 group_gowalla() {  # the main rows again on the LightGCN split of Gowalla
@@ -132,7 +127,8 @@ head, body = rows[0], rows[1:]
 cols = [0] + [c for c, name in enumerate(head) if name.startswith("cumulative")]
 n = len(body)
 keep = {1, n} | {math.ceil(q * n) for q in (0.01, 0.05, 0.20)} | set(range(1, 101))
-keep |= {r for r in range(2, n + 1) if int(math.log(r) / math.log(1.02)) != int(math.log(r - 1) / math.log(1.02))}
+step = lambda r: math.floor(math.log(r, 1.02))
+keep |= {r for r in range(2, n + 1) if step(r) != step(r - 1)}
 out = csv.writer(sys.stdout, lineterminator="\n")
 out.writerow([head[c] for c in cols])
 for row in body:
