@@ -6,7 +6,8 @@
 #             per epoch, and the sampled negatives scored above the positive
 #             and at or above zero (the trainer counts them each epoch)
 #   table4    the Multi-Margin Loss paper's Table 4: BPR, pairwise hinge,
-#             softmax CE, MSE, CCL, BSL and MML on cosine MF
+#             softmax CE, MSE, CCL, BSL and MML on cosine MF, with the
+#             reference's protocol (up to 100 epochs, early stopping)
 #   figure3   CCL, BSL and MML with 10 and 800 negatives (100 is table4's)
 #   inverse   GMF and NeuMF with NS, T-CE, R-CE, IDL and Inverse Gradient on
 #             the noisy synthetic data (examples/inverse_learning.cpp)
@@ -19,27 +20,30 @@
 #
 # Environment: HARDNEG_DATA (required), HARDNEG_BIN (the hardneg tool;
 # default build/release/tools/hardneg, built if missing), OUT (default
-# docs/reproduction/runs/losses: the JSONs are kept in git), EPOCHS (default
-# 20), THREADS (default 2).
+# docs/reproduction/runs/losses: the JSONs are kept in git), EPOCHS (the
+# analysis runs' epochs, default 20), MAX_EPOCHS (the budget of the early-
+# stopped table4 and figure3 runs, default 100), THREADS (default 2).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 : "${HARDNEG_DATA:?set HARDNEG_DATA to the folder holding gowalla/}"
 epochs="${EPOCHS:-20}"
+max_epochs="${MAX_EPOCHS:-100}"
 threads="${THREADS:-2}"
 source "$root/scripts/lib/reproduce.sh"
 reproduce_setup "$root" "$root/docs/reproduction/runs/losses"
 data="$HARDNEG_DATA/gowalla"
-common=(--train "$data/train.txt" --test "$data/test.txt" --dim 64 --epochs "$epochs"
-        --threads "$threads" --seed 2019)
+common=(--train "$data/train.txt" --test "$data/test.txt" --dim 64 --threads "$threads"
+        --seed 2019)
 
 # BCE, CCE, BPR on dot-product MF (the analysis paper's losses on logits).
 group_analysis() {
   local loss k
   for loss in bce cce bpr; do
     for k in 1 100; do
-      reproduce_run "analysis-$loss-k$k" "${common[@]}" --model mf --init-std 0.1 --batch 2048 \
+      reproduce_run "analysis-$loss-k$k" "${common[@]}" --epochs "$epochs" --model mf \
+        --init-std 0.1 --batch 2048 \
         --sampler "uniform:k=$k" --loss "$loss" --optimizer lazy-adam:lr=1e-3 --reduction mean \
         --eval-every 1 --k 10,20
     done
@@ -50,9 +54,15 @@ group_analysis() {
 # user dropout 0.1, init N(0, 1e-4^2), batch 256, Adam lr 1e-4 with L2 1e-8 on
 # the whole tables (dense Adam: PyTorch's semantics, where the rows a batch
 # does not touch keep moving with their moments), negatives drawn uniformly
-# with the positives not excluded, batch mean.
+# with the positives not excluded, batch mean. The reference's protocol: up
+# to 100 epochs, Recall@20 on the test set after every epoch; each evaluation
+# without improvement (by more than 1e-6) divides the learning rate by 10
+# (not below 1e-6) and goes back to the best model; three in a row stop the
+# run, which reports the best model.
 simplex=(--model mf:cosine=yes,dropout=0.1 --init-std 1e-4 --batch 256 --allow-seen
-         --optimizer adam:lr=1e-4,wd=1e-8 --reduction mean --eval-every 5 --k 20)
+         --optimizer adam:lr=1e-4,wd=1e-8 --reduction mean --k 20 --epochs "$max_epochs"
+         --eval-every 1 --early-stop recall@20 --patience 3 --min-delta 1e-6
+         --plateau-lr-factor 0.1 --min-lr 1e-6 --plateau-reload)
 ccl="ccl:margin=0.9,w=150"
 mml="mml:margins=0.7/0.8/0.9,weights=0.1/0.15/0.75,w_pos=1,w_neg=700"
 bsl="bsl:tau1=0.08,tau2=1.22,mean=yes,same_user=yes"

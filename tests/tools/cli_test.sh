@@ -48,6 +48,13 @@ expect_fail unknown-loss "not a loss; valid: bpr" -- \
   "$tool" train --synthetic tiny --loss nope --epochs 1 --quiet
 expect_fail bad-list "not a list of numbers" -- \
   "$tool" train --synthetic tiny --loss mml:margins=0.3/x --epochs 1 --quiet
+expect_fail plateau-needs-early-stop "need --early-stop" -- \
+  "$tool" train --synthetic tiny --plateau-reload --epochs 1 --quiet
+# A learning rate that overfits at once: the plateaus decay it (0.05 -> 0.005)
+# and the result reports them.
+expect_ok plateau '"plateaus": [1-9]' -- \
+  "$tool" train --synthetic tiny --optimizer lazy-adam:lr=0.05 --epochs 30 --eval-every 1 --quiet \
+  --early-stop ndcg@20 --patience 3 --plateau-lr-factor 0.1 --min-lr 0.005 --plateau-reload
 expect_ok mml-loss '"ndcg@20": 0\.[0-9]+' -- \
   "$tool" train --synthetic tiny --loss mml:margins=0.3/0.5,weights=0.5/0.5 --sampler uniform:k=4 --epochs 1 --quiet
 expect_fail bad-number "not a number" -- \

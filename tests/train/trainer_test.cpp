@@ -122,6 +122,48 @@ TEST_CASE("Callbacks see metrics, early stopping stops and restores the best mod
 }
 
 namespace {
+/// After each epoch: the NDCG@20 of the model the next epoch starts from.
+struct StartingPoint {
+  std::vector<double> ndcg;
+  template <class T>
+  void on_epoch_end(T& trainer, const TrainContext&) { ndcg.push_back(ndcg20(trainer.model().block_scorer())); }
+};
+}  // namespace
+
+TEST_CASE("On a plateau, early stopping decays the learning rate and goes back to the best model",
+          "[trainer][callbacks]") {
+  MF model(tiny().n_users(), tiny().n_items(), {.dim = 16, .seed = 4});
+  Trainer<MF, Uniform<>, BPR, LazyAdam> trainer(model, {.batch = 256, .epochs = 60, .seed = 4},
+                                                Uniform<>(), BPR(), LazyAdam({.lr = 0.05}));
+  EvaluateEvery eval(1, tiny().train, tiny().test, {.ks = {20}});
+  EarlyStopping stop({.metric = "ndcg@20", .patience = 4, .min_delta = 1e-6, .lr_factor = 0.5,
+                      .min_lr = 0.01, .reload_on_plateau = true});
+  StartingPoint start;
+  TrainingLog log;
+  trainer.fit(tiny().train, eval, stop, start, log);
+  const auto& records = log.records();
+  REQUIRE(stop.plateaus() > 0);
+  double best = -1, lr = 0.05;
+  int plateaus = 0;
+  for (std::size_t e = 0; e < records.size(); ++e) {
+    CHECK(records[e].learning_rate == Approx(lr).epsilon(1e-12));
+    const double value = records[e].metrics.at("ndcg@20");
+    if (value > best + 1e-6) {
+      best = value;
+      CHECK(start.ndcg[e] == value);
+    } else if (e + 1 < records.size()) {
+      // A plateau that did not stop training: the next epoch runs at the
+      // decayed rate, from the best model so far.
+      ++plateaus;
+      lr = std::max(lr * 0.5, 0.01);
+      CHECK(start.ndcg[e] == Approx(best).epsilon(1e-12));
+    }
+  }
+  CHECK(plateaus == stop.plateaus());
+  CHECK(lr < 0.05);
+}
+
+namespace {
 /// Every item but the positive, weight 1/(n - 1) each: the test below knows
 /// exactly which negatives each pair got.
 struct AllItems {

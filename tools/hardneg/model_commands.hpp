@@ -76,7 +76,15 @@ void run_train(const TrainArgs& a, Build build) {
   // interval of "never" is expressed by an interval longer than the run.
   const int never = a.epochs + 1;
   EvaluateEvery evaluate_cb(a.eval_every > 0 ? a.eval_every : never, data.train, data.test, eval_opts);
-  EarlyStopping early_cb({.metric = a.early_stop, .patience = a.patience, .restore_best = true});
+  if (a.early_stop.empty() && (a.plateau_lr_factor != 1 || a.plateau_reload || a.min_delta != 0))
+    throw InvalidArgument("--plateau-lr-factor, --plateau-reload and --min-delta need --early-stop METRIC");
+  EarlyStopping early_cb({.metric = a.early_stop,
+                          .patience = a.patience,
+                          .restore_best = true,
+                          .min_delta = a.min_delta,
+                          .lr_factor = a.plateau_lr_factor,
+                          .min_lr = a.min_lr,
+                          .reload_on_plateau = a.plateau_reload});
   Checkpoint checkpoint_cb({.every = a.checkpoint_every > 0 ? a.checkpoint_every : never,
                             .path = a.checkpoint.empty() ? a.save + ".checkpoint" : a.checkpoint});
   if (a.checkpoint_every > 0 && a.checkpoint.empty() && a.save.empty())
@@ -105,7 +113,10 @@ void run_train(const TrainArgs& a, Build build) {
   out["train_seconds"] = ctx.train_seconds;
   out["seconds_per_epoch"] = epochs_run > 0 ? ctx.train_seconds / epochs_run : 0.0;
   out["eval_seconds"] = eval_seconds;
-  if (!a.early_stop.empty()) out["best_epoch"] = early_cb.best_epoch() + 1;
+  if (!a.early_stop.empty()) {
+    out["best_epoch"] = early_cb.best_epoch() + 1;
+    out["plateaus"] = early_cb.plateaus();
+  }
   out["load_seconds"] = load_seconds;
   out["final_loss"] = ctx.loss;
   out["settings"] = Json{{"model", a.model},         {"sampler", a.sampler},
@@ -114,6 +125,13 @@ void run_train(const TrainArgs& a, Build build) {
                          {"allow_seen", a.allow_seen}, {"dim", a.dim},
                          {"init_std", a.init_std},   {"batch", a.batch},
                          {"threads", a.eval.threads}, {"seed", a.seed}};
+  if (!a.early_stop.empty())
+    out["settings"]["early_stop"] = Json{{"metric", a.early_stop},
+                                         {"patience", a.patience},
+                                         {"min_delta", a.min_delta},
+                                         {"plateau_lr_factor", a.plateau_lr_factor},
+                                         {"min_lr", a.min_lr},
+                                         {"plateau_reload", a.plateau_reload}};
   // save_model adds the model's own settings (file_metadata(): MF's cosine,
   // LightGCN's layers and graph fingerprint, ...).
   if (!a.save.empty())

@@ -80,6 +80,15 @@ void register_train(CLI::App& app) {
   cmd->add_option("--early-stop", a->early_stop, "Stop when this metric (e.g. ndcg@20) stops improving; restores the best epoch");
   cmd->add_option("--patience", a->patience, "Evaluations without improvement before stopping")
       ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--min-delta", a->min_delta, "An improvement must exceed the best value by more than this")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--plateau-lr-factor", a->plateau_lr_factor,
+                  "On each evaluation without improvement, multiply the learning rate by this (1: never)")
+      ->check(CLI::Range(0.0, 1.0).description("in (0, 1]"))->capture_default_str();
+  cmd->add_option("--min-lr", a->min_lr, "Floor of the plateau decay")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_flag("--plateau-reload", a->plateau_reload,
+                "On each evaluation without improvement, go back to the best epoch's model");
   cmd->add_option("--save", a->save, "Write the trained model to this file");
   cmd->add_option("--checkpoint-every", a->checkpoint_every, "Save a checkpoint every N epochs")
       ->check(CLI::NonNegativeNumber);

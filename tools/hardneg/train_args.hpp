@@ -40,6 +40,10 @@ struct TrainArgs {
   int eval_every = 0;
   std::string early_stop;
   int patience = 5;
+  double min_delta = 0;
+  double plateau_lr_factor = 1;
+  double min_lr = 0;
+  bool plateau_reload = false;
   std::string save;
   int checkpoint_every = 0;
   std::string checkpoint;

@@ -111,6 +111,15 @@ class Trainer {
   O& optimizer() noexcept { return optimizer_; }
   ThreadPool& pool() noexcept { return pool_; }
 
+  /// The rate the schedule starts from (the optimizer's at construction).
+  /// Setting it takes effect from the next epoch (EarlyStopping's decay on a
+  /// plateau uses it).
+  double base_learning_rate() const noexcept { return base_lr_; }
+  void set_base_learning_rate(double lr) {
+    detail::require(lr > 0, "hardneg::Trainer: the base learning rate must be > 0");
+    base_lr_ = lr;
+  }
+
   /// Trains for options().epochs epochs on `train` (or until a callback's
   /// on_epoch_end returns false). Callbacks are called in the given order;
   /// every hook is optional (see train/callbacks/).
