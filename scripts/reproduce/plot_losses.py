@@ -48,7 +48,6 @@ def analysis(runs, png):
           "| ≥ 0 (first → last) | s/epoch |")
     print("|---|---|---|---|---|---|---|---|")
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
-    rebuilt = []
     for loss in ANALYSIS_LOSSES:
         for k in ANALYSIS_K:
             name = f"analysis-{loss}-k{k}"
@@ -56,18 +55,12 @@ def analysis(runs, png):
             if not r:
                 print(f"| {loss.upper()} | {k} | — | — | — | — | — | — |")
                 continue
-            if "log" in r:
-                log = r["log"]
-                above = [e["negatives_above_positive"] / e["negatives"] for e in log]
-                nonneg = [e["negatives_nonnegative"] / e["negatives"] for e in log]
-            else:  # rebuilt from the doc's table: first and last epoch only, no curves
-                rebuilt.append(name)
-                above, nonneg = r["share_above_positive"], r["share_nonnegative"]
+            log = r["log"]
+            above = [e["negatives_above_positive"] / e["negatives"] for e in log]
+            nonneg = [e["negatives_nonnegative"] / e["negatives"] for e in log]
             print(f"| {loss.upper()} | {k} | {fmt(r['ndcg@10'])} | {fmt(r['mrr'])} | {fmt(r['recall@20'])} "
                   f"| {above[0]:.3f} → {above[-1]:.3f} | {nonneg[0]:.3f} → {nonneg[-1]:.3f} "
                   f"| {r['seconds_per_epoch']:.2f} |")
-            if "log" not in r:
-                continue
             style = "-" if k > 1 else "--"
             label = f"{loss.upper()}, {k} neg."
             epochs = [e["epoch"] for e in log]
@@ -75,15 +68,6 @@ def analysis(runs, png):
                 ax.plot([x for x, _ in series], [y for _, y in series], style, label=label)
             axes[2].plot(epochs, above, style, label=label)
             axes[3].plot(epochs, nonneg, style, label=label)
-    if rebuilt:
-        # The curves of these runs are lost: keep the figure made from them.
-        plt.close(fig)
-        print()
-        print(f"Rows rebuilt from an earlier version of this page (their per-epoch logs were "
-              f"lost; see the `provenance` field of their JSON): {', '.join(rebuilt)}. The "
-              f"figure is the one those runs made.\n")
-        print(f"![{png.stem}](img/{png.name})\n")
-        return
     print()
     for ax, title in zip(axes, ("NDCG@10", "MRR", "negatives above the positive",
                                 "negatives scored ≥ 0")):
