@@ -47,6 +47,15 @@ class EarlyStopping {
                     "hardneg::EarlyStopping: min_delta and min_lr must be >= 0");
   }
 
+  /// A decay needs a trainer whose base rate can be set: say so before
+  /// training, not at the first plateau.
+  template <class Trainer>
+  void on_train_begin(Trainer&, TrainContext&) const {
+    if constexpr (!requires(Trainer& t) { t.set_base_learning_rate(1.0); })
+      detail::require(p_.lr_factor == 1,
+                      "hardneg::EarlyStopping: lr_factor needs a trainer with set_base_learning_rate()");
+  }
+
   template <class Trainer>
   bool on_epoch_end(Trainer& trainer, const TrainContext& ctx) {
     double value;
@@ -93,14 +102,10 @@ class EarlyStopping {
   void on_plateau(Trainer& trainer) {
     if (p_.lr_factor == 1 && !p_.reload_on_plateau) return;
     ++plateaus_;
-    if (p_.lr_factor != 1) {
-      if constexpr (requires { trainer.set_base_learning_rate(1.0); }) {
+    if constexpr (requires { trainer.set_base_learning_rate(1.0); }) {
+      if (p_.lr_factor != 1)
         trainer.set_base_learning_rate(
             std::max(trainer.base_learning_rate() * p_.lr_factor, p_.min_lr));
-      } else {
-        throw InvalidArgument(
-            "hardneg::EarlyStopping: lr_factor needs a trainer with set_base_learning_rate()");
-      }
     }
     if (p_.reload_on_plateau) restore(trainer);
   }
