@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import reproduce_common  # noqa: E402
-from reproduce_common import fmt, load, save_figure  # noqa: E402
+from reproduce_common import fmt, load, save_figure, stopped  # noqa: E402
 
 ANALYSIS_LOSSES = ("bce", "cce", "bpr")
 ANALYSIS_K = (1, 100)
@@ -77,12 +77,6 @@ def analysis(runs, png):
     axes[2].set_yscale("log")
     axes[0].legend(fontsize=7)
     save_figure(fig, png)
-
-
-def stopped(r):
-    """'best epoch / epochs run' of an early-stopped run, else the epochs run."""
-    epochs = len(r["log"])
-    return f"{r['best_epoch']} / {epochs}" if "best_epoch" in r else str(epochs)
 
 
 def table4(runs, png):

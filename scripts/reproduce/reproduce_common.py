@@ -22,6 +22,12 @@ def fmt(x, digits=4):
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def stopped(r) -> str:
+    """'best epoch / epochs run' of an early-stopped run, else the epochs run."""
+    epochs = len(r["log"])
+    return f"{r['best_epoch']} / {epochs}" if "best_epoch" in r else str(epochs)
+
+
 def save_figure(fig, png: pathlib.Path) -> None:
     """Writes a matplotlib figure as PNG and prints its markdown image link
     (relative to the doc, which sits next to img/)."""

@@ -31,6 +31,7 @@ using hardneg::Interactions;
 using hardneg::real;
 using hardneg::SimpleX;
 using Agg = SimpleX::Aggregation;
+using History = SimpleX::HistoryEmbedding;
 
 static_assert(hardneg::Model<SimpleX>);
 
@@ -47,11 +48,18 @@ struct DoubleSimpleX {
   std::size_t d;
   double g;
   bool attention;
+  std::size_t history_table;
+  std::size_t pad_length;
   const Interactions* history;
   std::vector<std::vector<double>> tables;
 
   explicit DoubleSimpleX(const SimpleX& m)
-      : d(m.dim()), g(m.g()), attention(m.aggregation() == Agg::user_attention), history(&m.history()) {
+      : d(m.dim()),
+        g(m.g()),
+        attention(m.aggregation() == Agg::user_attention),
+        history_table(m.history_table()),
+        pad_length(m.pad_length()),
+        history(&m.history()) {
     for (const hardneg::RowMatrix& t : m.parameters()) {
       std::vector<double> v;
       for (std::size_t r = 0; r < t.rows(); ++r)
@@ -61,17 +69,20 @@ struct DoubleSimpleX {
   }
   const double* row(std::size_t t, std::size_t r) const { return tables[t].data() + r * d; }
 
-  // The user vector after normalisation and the dropout scaling.
-  std::vector<double> user_vector(index_t u, const std::vector<real>& scale) const {
+  // The user vector after normalisation and the dropout scaling, with
+  // `left_out` (if in the history) left out of it.
+  std::vector<double> user_vector(index_t u, const std::vector<real>& scale, index_t left_out = -1) const {
     const double* e = row(SimpleX::user_table, std::size_t(u));
     std::vector<double> x(d), agg(d, 0.0);
     for (std::size_t c = 0; c < d; ++c) x[c] = g * e[c];
-    const auto hist = history->items_of(u);
+    std::vector<index_t> hist;
+    for (index_t i : history->items_of(u))
+      if (i != left_out) hist.push_back(i);
     if (g < 1 && !hist.empty()) {
       if (attention) {
         std::vector<double> logits;
         for (index_t i : hist) {
-          const double* h = row(SimpleX::item_table, std::size_t(i));
+          const double* h = row(history_table, std::size_t(i));
           double logit = 0;
           for (std::size_t r = 0; r < d; ++r) {
             double pre = row(SimpleX::key_bias_table, 0)[r];
@@ -80,14 +91,14 @@ struct DoubleSimpleX {
           }
           logits.push_back(logit);
         }
-        double z = 0;
+        double z = pad_length > hist.size() ? double(pad_length - hist.size()) : 0.0;  // e^0 per padding slot
         for (double l : logits) z += std::exp(l);
         for (std::size_t s = 0; s < hist.size(); ++s)
           for (std::size_t c = 0; c < d; ++c)
-            agg[c] += std::exp(logits[s]) / z * row(SimpleX::item_table, std::size_t(hist[s]))[c];
+            agg[c] += std::exp(logits[s]) / z * row(history_table, std::size_t(hist[s]))[c];
       } else {
         for (index_t i : hist)
-          for (std::size_t c = 0; c < d; ++c) agg[c] += row(SimpleX::item_table, std::size_t(i))[c] / double(hist.size());
+          for (std::size_t c = 0; c < d; ++c) agg[c] += row(history_table, std::size_t(i))[c] / double(hist.size());
       }
       for (std::size_t r = 0; r < d; ++r) {
         double z = 0;
@@ -101,8 +112,9 @@ struct DoubleSimpleX {
     for (std::size_t c = 0; c < d; ++c) x[c] = x[c] / n * (scale.empty() ? 1.0 : scale[c]);
     return x;
   }
-  std::vector<double> scores(index_t u, const std::vector<index_t>& items, const std::vector<real>& scale) const {
-    const auto v = user_vector(u, scale);
+  std::vector<double> scores(index_t u, const std::vector<index_t>& items, const std::vector<real>& scale,
+                             index_t left_out = -1) const {
+    const auto v = user_vector(u, scale, left_out);
     std::vector<double> out;
     for (index_t i : items) {
       const double* q = row(SimpleX::item_table, std::size_t(i));
@@ -137,8 +149,11 @@ double row_loss(const L& loss, const std::vector<double>& s, std::vector<double>
 
 // backward() of the rows' summed loss against double central differences over
 // every parameter of every table; untouched rows must have a zero gradient.
+// With `announce`, each row is announced (begin_row) as the trainer does, and
+// the reference leaves the row's positive out of the history.
 template <class L>
-void check_gradient(const SimpleX& m, const L& loss, const std::vector<Row>& rows, std::uint64_t batch_seed) {
+void check_gradient(const SimpleX& m, const L& loss, const std::vector<Row>& rows, std::uint64_t batch_seed,
+                    bool announce = false) {
   DoubleSimpleX ref(m);
   const auto scale_of = [&](index_t u) {
     std::vector<real> s;
@@ -150,14 +165,16 @@ void check_gradient(const SimpleX& m, const L& loss, const std::vector<Row>& row
   };
   const auto total = [&](const DoubleSimpleX& r) {
     double l = 0;
-    for (const Row& row : rows) l += row_loss(loss, r.scores(row.user, row.items, scale_of(row.user)));
+    for (const Row& row : rows)
+      l += row_loss(loss, r.scores(row.user, row.items, scale_of(row.user), announce ? row.items[0] : -1));
     return l;
   };
   hardneg::GradientAccumulator grad;
   grad.shape(m.parameters(), 32);
   for (const Row& row : rows) {
-    const auto s = ref.scores(row.user, row.items, scale_of(row.user));
+    const auto s = ref.scores(row.user, row.items, scale_of(row.user), announce ? row.items[0] : -1);
     std::vector<real> out(row.items.size());
+    if (announce) m.begin_row(row.user, row.items[0]);
     m.score_items(row.user, row.items, out);
     for (std::size_t k = 0; k < out.size(); ++k) CHECK(std::abs(out[k] - s[k]) <= 1e-5);
     std::vector<double> d;
@@ -188,8 +205,11 @@ void check_gradient(const SimpleX& m, const L& loss, const std::vector<Row>& row
 }
 
 // A model with every parameter of order 1 (b too), so every path matters.
-SimpleX test_model(const Interactions& history, Agg agg, double dropout, std::size_t dim = 6) {
-  SimpleX m(4, 10, history, {.dim = dim, .g = 0.6, .aggregation = agg, .dropout = dropout, .init_std = 0.5, .seed = 3});
+SimpleX test_model(const Interactions& history, Agg agg, double dropout, std::size_t dim = 6,
+                   History own = History::own, std::size_t pad_length = 0) {
+  SimpleX m(4, 10, history,
+            {.dim = dim, .g = 0.6, .aggregation = agg, .dropout = dropout, .history = own,
+             .pad_length = pad_length, .init_std = 0.5, .seed = 3});
   if (agg == Agg::user_attention) {
     hardneg::Rng rng(11);
     for (real& x : m.parameters()[SimpleX::key_bias_table].row(0)) x = static_cast<real>(0.3 * rng.normal());
@@ -203,18 +223,72 @@ TEST_CASE("SimpleX backward matches double central differences through the tower
   const Interactions history = small_history();
   const Agg agg = GENERATE(Agg::mean, Agg::user_attention);
   const bool training = GENERATE(false, true);
-  SimpleX m = test_model(history, agg, 0.3);
+  const History own = GENERATE(History::own, History::shared);
+  const std::size_t pad = GENERATE(0u, 9u);
+  SimpleX m = test_model(history, agg, 0.3, 6, own, pad);
   const std::uint64_t seed = 77;
   if (training) {
     m.set_training(true);
     m.begin_batch(seed);
   }
-  INFO("aggregation " << SimpleX::aggregation_name(agg) << ", training " << training);
+  INFO("aggregation " << SimpleX::aggregation_name(agg) << ", training " << training << ", history "
+                      << SimpleX::history_embedding_name(own) << ", pad_length " << pad);
+  REQUIRE(m.parameters().size() == (agg == Agg::mean ? 3u : 5u) + (own == History::own ? 1u : 0u));
+  REQUIRE(m.history_table() == (own == History::own ? m.parameters().size() - 1 : SimpleX::item_table));
   SECTION("BPR, one negative per row") {
     check_gradient(m, hardneg::BPR(), {{0, {1, 8}}, {1, {9, 2}}, {2, {4, 5}}, {3, {7, 1}}}, seed);
   }
   SECTION("CCE with several negatives (a repeated one, history items among them)") {
     check_gradient(m, hardneg::CCE(), {{0, {2, 8, 5, 8, 0}}, {1, {3, 1, 9, 7, 2}}, {2, {4, 5, 6, 5}}}, seed);
+  }
+}
+
+TEST_CASE("SimpleX training rows leave their positive out of the history", "[models][simplex]") {
+  const Interactions history = small_history();
+  const Agg agg = GENERATE(Agg::mean, Agg::user_attention);
+  const std::size_t pad = GENERATE(0u, 9u);
+  SimpleX m = test_model(history, agg, 0.3, 6, History::own, pad);
+  const std::uint64_t seed = 91;
+  m.set_training(true);
+  m.begin_batch(seed);
+  INFO("aggregation " << SimpleX::aggregation_name(agg) << ", pad_length " << pad);
+  // Gradients: user 3's only history item is its positive (an empty history
+  // is left), user 2 has none, users 0 and 1 lose one of several.
+  SECTION("BPR") {
+    check_gradient(m, hardneg::BPR(), {{0, {1, 8}}, {1, {9, 2}}, {2, {4, 5}}, {3, {7, 1}}}, seed, true);
+  }
+  SECTION("CCE, a user's rows interleaved") {
+    check_gradient(m, hardneg::CCE(), {{0, {2, 8, 5, 8, 0}}, {1, {3, 1, 9, 7, 2}}, {0, {5, 1, 3}}}, seed, true);
+  }
+  SECTION("only the announced user, batch and training mode are affected") {
+    const DoubleSimpleX ref(m);
+    std::vector<real> scale(m.dim());
+    const auto scores_of = [&](index_t u) {
+      std::vector<real> out(10);
+      const std::vector<index_t> items{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+      m.score_items(u, items, out);
+      return out;
+    };
+    hardneg::detail::dropout_scale(seed, 0, m.dropout(), m.dim(), scale.data());
+    m.begin_row(0, 5);
+    const auto left = scores_of(0);
+    const auto want = ref.scores(0, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, scale, 5);
+    for (std::size_t i = 0; i < 10; ++i) CHECK(std::abs(left[i] - want[i]) <= 1e-5);
+    const auto full = ref.scores(0, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, scale);
+    m.begin_row(1, 9);  // another user's row: user 0 has its full history again
+    const auto other = scores_of(0);
+    for (std::size_t i = 0; i < 10; ++i) CHECK(std::abs(other[i] - full[i]) <= 1e-5);
+    CHECK_FALSE(left == other);
+    m.begin_row(0, 5);
+    m.begin_batch(seed + 1);  // a new batch forgets the announcement
+    hardneg::detail::dropout_scale(seed + 1, 0, m.dropout(), m.dim(), scale.data());
+    const auto next = scores_of(0);
+    const auto next_full = ref.scores(0, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, scale);
+    for (std::size_t i = 0; i < 10; ++i) CHECK(std::abs(next[i] - next_full[i]) <= 1e-5);
+    m.begin_row(0, 5);
+    m.set_leave_target_out(false);  // switched off: the full history
+    const auto kept = scores_of(0);
+    for (std::size_t i = 0; i < 10; ++i) CHECK(std::abs(kept[i] - next_full[i]) <= 1e-5);
   }
 }
 
@@ -296,7 +370,10 @@ TEST_CASE("SimpleX survives save and load with its settings", "[models][simplex]
   std::filesystem::create_directories(dir);
   const Interactions history = small_history();
   const Agg agg = GENERATE(Agg::mean, Agg::user_attention);
-  const SimpleX m(4, 10, history, {.dim = 7, .g = 0.7, .aggregation = agg, .dropout = 0.25, .init_std = 0.3});
+  const History own = GENERATE(History::own, History::shared);
+  const SimpleX m(4, 10, history,
+                  {.dim = 7, .g = 0.7, .aggregation = agg, .dropout = 0.25, .history = own, .pad_length = 6,
+                   .init_std = 0.3});
   hardneg::save_model(dir / "m", m, {{"loss", "ccl"}});
   hardneg::Metadata meta;
   const SimpleX back = hardneg::load_simplex(dir / "m", history, &meta);
@@ -304,6 +381,8 @@ TEST_CASE("SimpleX survives save and load with its settings", "[models][simplex]
   CHECK(back.g() == 0.7);
   CHECK(back.dropout() == 0.25);
   CHECK(back.aggregation() == agg);
+  CHECK(back.history_embedding() == own);
+  CHECK(back.pad_length() == 6);
   REQUIRE(back.parameters().size() == m.parameters().size());
   for (std::size_t t = 0; t < m.parameters().size(); ++t) CHECK(back.parameters()[t] == m.parameters()[t]);
   for (index_t u = 0; u < 4; ++u)
@@ -311,16 +390,29 @@ TEST_CASE("SimpleX survives save and load with its settings", "[models][simplex]
 
   // Damaged settings are rejected with the file's name.
   auto tables = hardneg::load_model_file(dir / "m").tables;
-  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {}, history), Catch::Contains("simplex.g"));
-  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, {"simplex.x", "1"}}, history),
+  const std::pair<std::string, std::string> said{"simplex.history", SimpleX::history_embedding_name(own)};
+  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {said}, history), Catch::Contains("simplex.g"));
+  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, {"simplex.x", "1"}, said}, history),
                     Catch::Contains("unknown model setting"));
   const char* other = agg == Agg::mean ? "user_attention" : "mean";
-  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, {"simplex.aggregation", other}}, history),
-                    Catch::Contains("aggregation"));
+  CHECK_THROWS_WITH(
+      SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, {"simplex.aggregation", other}, said}, history),
+      Catch::Contains("aggregation"));
   const Interactions bigger = history.resized(4, 11);
-  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}}, bigger), Catch::Contains("history"));
+  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, said}, bigger),
+                    Catch::Contains("history"));
+  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, {"simplex.history", "other"}}, history),
+                    Catch::Contains("history embedding"));
+  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, said, {"simplex.pad_length", "2.5"}}, history),
+                    Catch::Contains("pad_length"));
+  // The table count must agree with the history setting (a file without it is shared).
+  const char* wrong = own == History::own ? "shared" : "own";
+  CHECK_THROWS_WITH(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, {"simplex.history", wrong}}, history),
+                    Catch::Contains("tables"));
+  if (own == History::shared) CHECK_NOTHROW(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}}, history));
   tables.pop_back();
-  CHECK_THROWS_AS(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}}, history), hardneg::InvalidArgument);
+  CHECK_THROWS_AS(SimpleX::from_tables(tables, {{"simplex.g", "0.5"}, said}, history),
+                  hardneg::InvalidArgument);
   hardneg::save_model_file(dir / "mf", "mf", m.parameters());
   CHECK_THROWS_WITH(hardneg::load_simplex(dir / "mf", history), Catch::Contains("expected 'simplex'"));
   CHECK_THROWS_AS(SimpleX(4, 10, history, {.g = 1.5}), hardneg::InvalidArgument);
@@ -336,9 +428,11 @@ const hardneg::Dataset& tiny() {
 }
 
 template <class L>
-SimpleX train_simplex(Agg agg, std::size_t threads, int epochs, std::uint64_t seed) {
+SimpleX train_simplex(Agg agg, std::size_t threads, int epochs, std::uint64_t seed, bool leave_target_out = true,
+                      std::size_t pad_length = 0) {
   SimpleX model(tiny().n_users(), tiny().n_items(), tiny().train,
-                {.dim = 32, .g = 0.8, .aggregation = agg, .dropout = 0.1, .init_std = 0.1, .seed = seed});
+                {.dim = 32, .g = 0.8, .aggregation = agg, .dropout = 0.1, .leave_target_out = leave_target_out,
+                 .pad_length = pad_length, .init_std = 0.1, .seed = seed});
   hardneg::Trainer<SimpleX, hardneg::Uniform<>, L, hardneg::Adam> trainer(
       model, {.batch = 256, .epochs = epochs, .threads = threads, .seed = seed},
       hardneg::Uniform<>({.k = 8}), L(), hardneg::Adam({.lr = 0.01}));
@@ -368,4 +462,10 @@ TEST_CASE("SimpleX training is deterministic at 2 threads", "[models][simplex]")
   CHECK_FALSE(a.parameters()[SimpleX::key_table] ==
               SimpleX(tiny().n_users(), tiny().n_items(), tiny().train, {.dim = 32, .init_std = 0.1, .seed = 4})
                   .parameters()[SimpleX::key_table]);
+  // The trainer announces its rows: keeping the positive in the history, or
+  // padding the softmax, trains another model.
+  const SimpleX kept = train_simplex<hardneg::BPR>(Agg::user_attention, 2, 2, 4, false);
+  CHECK_FALSE(kept.parameters()[SimpleX::user_table] == a.parameters()[SimpleX::user_table]);
+  const SimpleX padded = train_simplex<hardneg::BPR>(Agg::user_attention, 2, 2, 4, true, 200);
+  CHECK_FALSE(padded.parameters()[SimpleX::user_table] == a.parameters()[SimpleX::user_table]);
 }

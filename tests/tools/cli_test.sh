@@ -79,7 +79,7 @@ expect_fail truncated-model "truncated.bin" -- "$tool" eval "${common[@]}" --loa
 
 # Every model: train -> save -> eval (same metrics) -> recommend -> simulate sampler.
 for spec in mf:cosine=yes,dropout=0.1,init=xavier gmf:bias=no neumf:layers=2,dropout=0.1,activation=tanh \
-            lightgcn:layers=2 simplex:aggregation=mean,g=0.5; do
+            lightgcn:layers=2 simplex simplex:aggregation=mean,g=0.5,history=shared; do
   name="${spec%%:*}"
   file="$work/$name.bin"
   trained="$(grep '"ndcg@20"' <<<"$("$tool" train "${common[@]}" --model "$spec" --epochs 2 \

@@ -1,5 +1,6 @@
 // hardneg train / load with SimpleX (models/simplex.hpp):
-//   --model simplex:g=0.8,aggregation=user_attention|mean,dropout=0.1
+//   --model simplex:g=0.8,aggregation=user_attention|mean,dropout=0.1,history=own|shared,
+//                   pad_length=0,leave_target_out=yes|no
 // The user tower aggregates each user's train items; loading takes them from
 // the train data again (the file does not store them).
 #include <memory>
@@ -17,6 +18,10 @@ void train_simplex(const TrainArgs& a) {
   p.aggregation = SimpleX::parse_aggregation(
       spec.choice("aggregation", std::string(SimpleX::aggregation_name(p.aggregation)), {"user_attention", "mean"}));
   p.dropout = spec.get("dropout", p.dropout);
+  p.history = SimpleX::parse_history_embedding(
+      spec.choice("history", std::string(SimpleX::history_embedding_name(p.history)), {"own", "shared"}));
+  p.pad_length = count_key(spec, "pad_length", p.pad_length, 0);
+  p.leave_target_out = yes_no(spec, "leave_target_out", p.leave_target_out);
   spec.finish();
   run_train<SimpleX>(a, [&](const Dataset& data) {
     return SimpleX(data.n_users(), data.n_items(), data.train, p);

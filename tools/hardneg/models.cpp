@@ -93,8 +93,13 @@ std::string models_help() {
   lightgcn:layers=3,init=xavier_normal|normal
                                     graph propagation over the train data (layers 0: MF);
                                     init normal uses --init-std
-  simplex:g=0.8,aggregation=user_attention|mean,dropout=0.1
-                                    user tower g e_u + (1 - g) W agg(history), cosine score
+  simplex:g=0.8,aggregation=user_attention|mean,dropout=0.1,history=own|shared,pad_length=0,
+          leave_target_out=yes|no
+                                    user tower g e_u + (1 - g) W agg(history), cosine score;
+                                    history: the history items' own table or the item table;
+                                    pad_length L: attention counts L - |H| padding slots of
+                                    logit 0 (the reference's padded softmax); training rows
+                                    leave their positive out of the history unless told no
   eval, recommend and simulate sampler read the model from the file; lightgcn and
   simplex need the same train data as in training.
   Samplers aobpr and kernel need embedding tables: mf, gmf, simplex only.

@@ -292,11 +292,18 @@ class Trainer {
     detail::prefetch_row(reinterpret_cast<const real*>(seen.data()), std::min<std::size_t>(seen.size(), 64));
   }
 
+  /// Tells a model whose scores depend on the training row (SimpleX leaves the
+  /// positive out of the user's history) which row this thread works on next.
+  void begin_row(Pair pair) const noexcept {
+    if constexpr (requires { model_.begin_row(pair.user, pair.item); }) model_.begin_row(pair.user, pair.item);
+  }
+
   /// Scores the positive and draws the negatives of `pair` into `slot`, then
   /// asks for the rows its gradient step will read (and, for a model with
   /// prefetch_backward, the gradient rows it will add to).
   void sample_pair(const Interactions& train, Pair pair, Rng& rng, Share& w, Sampled& slot,
                    const GradientAccumulator& gradient) {
+    begin_row(pair);
     slot.positive_score = model_.score(pair.user, pair.item);
     SampleContext sctx{pair.user, pair.item, slot.positive_score, train.items_of(pair.user),
                        options_.allow_seen, rng, w.workspace, &seen_filter_};
@@ -314,6 +321,7 @@ class Trainer {
                  real scale) {
     Negatives& negs = slot.negatives;
     const std::size_t k = negs.size();
+    begin_row(pair);
     if (!negs.scored) model_.score_items(pair.user, negs.items(), negs.scores());
     const real pos = slot.positive_score;
     const std::span<const real> scores = negs.scores();
@@ -358,8 +366,10 @@ class Trainer {
       const std::size_t lo = begin + size * share / shares;
       const std::size_t hi = begin + size * (share + 1) / shares;
       sort_by_user(lo, hi);
-      for (std::size_t p = lo; p < hi; ++p)
+      for (std::size_t p = lo; p < hi; ++p) {
+        begin_row(pairs_[p]);
         loss_batch_scores_[p - begin] = model_.score(pairs_[p].user, pairs_[p].item);
+      }
     });
     if constexpr (batch_loss) {
       const std::uint64_t per_epoch = (pairs_.size() + options_.batch - 1) / options_.batch;
