@@ -47,29 +47,28 @@ paper=(--model lightgcn:layers=3,init=xavier_normal --dim 32 --batch 4096
        --k 5,20,50 --eval-every 10 --threads "$threads"
        --train "$www/train.txt" --test "$www/test.txt")
 
+# The rows: run-name part -> sampler (all with BPR).
+declare -A www_sampler=([bpr]=uniform:k=5 [dns-m5-n200]=dns:m=5,n=200,scale=sum
+                        [softmax-v-rho1-n200]=softmax-v:rho=1,n=200)
+
+www_run() {  # www_run ROW WEIGHT_DECAY EPOCHS [NAME_SUFFIX]
+  reproduce_run "lightgcn-$1-wd$2${4:-}" "${paper[@]}" --epochs "$3" --optimizer "adam:lr=1e-3,wd=$2" \
+    --sampler "${www_sampler[$1]}" --loss bpr
+}
+
 group_www2023() {
-  local wd
-  local short=("${paper[@]}" --epochs "${EPOCHS:-100}")
+  local wd row
   for wd in 1e-4 1e-3 1e-2; do
-    reproduce_run "lightgcn-bpr-wd$wd" "${short[@]}" --optimizer "adam:lr=1e-3,wd=$wd" \
-      --sampler uniform:k=5 --loss bpr
-    reproduce_run "lightgcn-dns-m5-n200-wd$wd" "${short[@]}" --optimizer "adam:lr=1e-3,wd=$wd" \
-      --sampler dns:m=5,n=200,scale=sum --loss bpr
-    reproduce_run "lightgcn-softmax-v-rho1-n200-wd$wd" "${short[@]}" --optimizer "adam:lr=1e-3,wd=$wd" \
-      --sampler softmax-v:rho=1,n=200 --loss bpr
+    for row in bpr dns-m5-n200 softmax-v-rho1-n200; do www_run "$row" "$wd" "${EPOCHS:-100}"; done
   done
 }
 
 # The paper's 200 epochs for each row at the weight decay that won its 100-epoch
 # sweep (the LightGCN curves still rise at 100 epochs, unlike MF's).
 group_www2023_200() {
-  local long=("${paper[@]}" --epochs 200)
-  reproduce_run lightgcn-bpr-wd1e-4-e200 "${long[@]}" --optimizer adam:lr=1e-3,wd=1e-4 \
-    --sampler uniform:k=5 --loss bpr
-  reproduce_run lightgcn-dns-m5-n200-wd1e-4-e200 "${long[@]}" --optimizer adam:lr=1e-3,wd=1e-4 \
-    --sampler dns:m=5,n=200,scale=sum --loss bpr
-  reproduce_run lightgcn-softmax-v-rho1-n200-wd1e-3-e200 "${long[@]}" --optimizer adam:lr=1e-3,wd=1e-3 \
-    --sampler softmax-v:rho=1,n=200 --loss bpr
+  www_run bpr 1e-4 200 -e200
+  www_run dns-m5-n200 1e-4 200 -e200
+  www_run softmax-v-rho1-n200 1e-3 200 -e200
 }
 
 gowalla=(--train "$lgn/train.txt" --test "$lgn/test.txt" --threads "$threads" --k 20)

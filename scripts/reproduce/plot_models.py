@@ -35,22 +35,27 @@ GOWALLA = [  # label, run, published Recall@20, NDCG@20 (LightGCN paper; SimpleX
 ]
 
 
-def table(runs, rows, metrics, first, pick=None, setting=None):
-    """Prints one row per run: our `metrics`, the published ones, epochs
-    (best / run when early-stopped) and s/epoch; with `setting`, a column of
-    what it returns. `pick(name)` gives a row's run (default: load it).
-    Returns the runs that exist, by label."""
+def weight_decay(r):
+    """The weight decay of a run's optimizer spec."""
+    return r["settings"]["optimizer"].split("wd=")[-1]
+
+
+def table(runs, rows, metrics, first, pick=None, with_weight_decay=False):
+    """Prints one row per run: our `metrics`, the published ones (with
+    `with_weight_decay`, the run's weight decay), epochs (best / run when
+    early-stopped) and s/epoch. `pick(name)` gives a row's run (default: load
+    it). Returns the runs that exist, by label."""
     names = [m.replace("ndcg", "NDCG").replace("recall", "Recall") for m in metrics]
-    extra = " weight decay |" if setting else ""
+    extra = " weight decay |" if with_weight_decay else ""
     print(f"| {first} | " + " | ".join(names) + " | " +
           " | ".join(f"published {n}" for n in names) + f" |{extra} epochs | s/epoch |")
-    print("|---|" + "---|" * (2 * len(metrics) + 2 + (1 if setting else 0)))
+    print("|---|" + "---|" * (2 * len(metrics) + 2 + (1 if with_weight_decay else 0)))
     done = {}
     for label, name, published in rows:
         r = pick(name) if pick else load(runs, name)
         ours = [fmt(r and r[m]) for m in metrics]
         theirs = [f"{v:.4f}" for v in published]
-        column = f" {setting(r) if r else '—'} |" if setting else ""
+        column = f" {weight_decay(r) if r else '—'} |" if with_weight_decay else ""
         tail = f"{stopped(r)} | {r['seconds_per_epoch']:.1f}" if r else "not run | —"
         print(f"| {label} | " + " | ".join(ours + theirs) + f" |{column} {tail} |")
         if r:
@@ -69,14 +74,12 @@ def best_weight_decay(runs, name):
 def www2023(runs, png):
     print("Each row is the best of weight decay 1e-4, 1e-3 and 1e-2 (NDCG@50 at the last "
           "epoch), as the paper reports the best point of its grid.\n")
-    rows = [(label, name, published) for label, name, published in WWW2023]
-    best = {name: best_weight_decay(runs, name) for _, name, _ in rows}
-    done = table(runs, rows, ("ndcg@50", "recall@50"), "sampler", lambda name: best[name],
-                 lambda r: r["settings"]["optimizer"].split("wd=")[-1])
+    done = table(runs, WWW2023, ("ndcg@50", "recall@50"), "sampler",
+                 lambda name: best_weight_decay(runs, name), with_weight_decay=True)
     print("All runs, NDCG@50 / Recall@50 after 100 epochs:\n")
     print("| sampler | " + " | ".join(f"wd {wd}" for wd in WEIGHT_DECAYS) + " |")
     print("|---|" + "---|" * len(WEIGHT_DECAYS))
-    for label, name, _ in rows:
+    for label, name, _ in WWW2023:
         cells = []
         for wd in WEIGHT_DECAYS:
             r = load(runs, f"{name}-wd{wd}")
@@ -85,8 +88,8 @@ def www2023(runs, png):
     print()
     print("At the paper's 200 epochs, each row with the weight decay that won at 100 "
           "(`models.sh www2023-200`):\n")
-    table(runs, rows, ("ndcg@50", "recall@50"), "sampler", lambda name: load(runs, LONG[name]),
-          lambda r: r["settings"]["optimizer"].split("wd=")[-1])
+    table(runs, WWW2023, ("ndcg@50", "recall@50"), "sampler", lambda name: load(runs, LONG[name]),
+          with_weight_decay=True)
     if not done:
         return
     fig, ax = plt.subplots(figsize=(5, 3.6))

@@ -39,22 +39,22 @@
 // history item's row of the history table) and through both normalisations
 // (d/dx of x/|x| is (I - x^ x^T)/|x|; under the guard |x| < eps, I/eps).
 //
-// Cost: a user tower is O(|H| dim) (mean) or O(|H| dim^2) (attention), and
-// score_items/backward need the user's tower. Each thread keeps the towers of
-// its last few users in thread_local scratch (no allocation per call once it
-// has grown); within a training batch (between begin_batch and the next
-// mutable access to the parameters, which the optimizer step is) a tower is
-// computed once per thread and user and reused, else it is recomputed per
-// call. The cached values are bit-identical to recomputed ones, so results do
-// not depend on it. block_scorer() computes every user tower once.
-//
 // Training rows leave their positive out of the history (leave_target_out,
 // on by default), as the reference's data files do; evaluation uses the full
 // history. The Trainer announces each row with begin_row(user, positive) on
 // the thread that scores it; within the row's batch, scores and gradients of
-// that user on that thread then use H_u without the positive. The attention
-// keys tanh(W_k h_t + b) and logits of a user do not depend on the row, so
-// each thread computes them once per user and batch.
+// that user on that thread then use H_u without the positive.
+//
+// Cost: a tower is O(|H| dim + dim^2) and the attention keys tanh(W_k h_t +
+// b) with their logits O(|H| dim^2); score_items/backward need the tower.
+// Each thread keeps its last towers and users' keys in thread_local scratch
+// (no allocation per call once it has grown); within a training batch
+// (between begin_batch and the next mutable access to the parameters, which
+// the optimizer step is) the keys are computed once per thread and user (they
+// do not depend on the row) and a tower once per thread, user and left-out
+// item, else both are recomputed per call. The cached values are
+// bit-identical to recomputed ones, so results do not depend on it.
+// block_scorer() computes every user tower once.
 //
 // Differences from the reference code (RecZoo SimpleX.py with RecBox):
 //   - the softmax is shifted by max(0, max_t l_t) and lacks the reference's
@@ -271,10 +271,7 @@ class SimpleX {
   std::size_t pad_length() const noexcept { return pad_length_; }
   /// Whether training rows leave their positive out of the history (a
   /// training setting, not stored in model files).
-  void set_leave_target_out(bool on) noexcept {
-    leave_target_out_ = on;
-    token_ = 0;
-  }
+  void set_leave_target_out(bool on) noexcept { leave_target_out_ = on; }
   /// The table holding the history items' embeddings: the last one (own) or
   /// item_table (shared).
   std::size_t history_table() const noexcept {
