@@ -354,6 +354,30 @@ TEST_CASE("MF cosine and user dropout: backward matches double central differenc
   }
 }
 
+TEST_CASE("MF cosine backward: a zero upstream gradient touches its row and adds nothing", "[models][mf][cosine]") {
+  // CCL's inactive negatives have d = 0; the backward skips their arithmetic
+  // but still lists their rows, so lazy optimizers see the same rows.
+  const MF m(4, 12, {.dim = 32, .init_std = 0.5, .seed = 7, .cosine = true});
+  const std::vector<index_t> all{3, 5, 7, 5};
+  const std::vector<real> d_all{0.5f, 0.0f, -0.25f, 0.0f};
+  const std::vector<index_t> active{3, 7};
+  const std::vector<real> d_active{0.5f, -0.25f};
+  hardneg::GradientAccumulator with_zeros, without;
+  with_zeros.shape(m.parameters());
+  without.shape(m.parameters());
+  m.backward(1, all, d_all, with_zeros);
+  m.backward(1, active, d_active, without);
+  const auto& items = with_zeros.table(MF::item_table);
+  CHECK(std::vector<index_t>(items.ids.begin(), items.ids.end()) == std::vector<index_t>{3, 5, 7});
+  const real* zero_row = items.find(5);
+  REQUIRE(zero_row != nullptr);
+  for (std::size_t c = 0; c < 32; ++c) CHECK(zero_row[c] == 0.0f);
+  for (const index_t i : {3, 7})
+    for (std::size_t c = 0; c < 32; ++c) CHECK(items.find(i)[c] == without.table(MF::item_table).find(i)[c]);
+  for (std::size_t c = 0; c < 32; ++c)
+    CHECK(with_zeros.table(MF::user_table).find(1)[c] == without.table(MF::user_table).find(1)[c]);
+}
+
 TEST_CASE("MF cosine scores are cosines between -1 and 1, the block scorer agrees", "[models][mf][cosine]") {
   const MF m(20, 50, {.dim = 24, .init_std = 0.3, .seed = 3, .cosine = true});
   const DoubleMF ref(m);

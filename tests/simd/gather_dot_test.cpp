@@ -110,3 +110,31 @@ TEST_CASE("dot and axpy match their references", "[simd][gather_dot]") {
   }
   for (std::size_t c = dim; c < m.stride(); ++c) CHECK(y_fast(2, c) == 0.0f);  // padding untouched
 }
+
+TEST_CASE("axpy_many equals its axpy calls bit for bit, and leaves the padding", "[simd][gather_dot]") {
+  // dims below one batch, inside one tile, whole tiles and tiles plus a tail.
+  const std::size_t dim = GENERATE(1, 7, 16, 33, 64, 100, 257);
+  const std::size_t m = GENERATE(0, 1, 5, 12);
+  const RowMatrix x = random_matrix(m + 1, dim, 11 * dim + m);
+  const RowMatrix coef = random_matrix(m + 1, 3, 13 * dim + m);  // a_j in column 1: a stride past 1
+  std::vector<const real*> rows(m);
+  for (std::size_t j = 0; j < m; ++j) rows[j] = x.row_ptr(j);
+  const RowMatrix y0 = random_matrix(1, dim, 17 * dim + m);
+  RowMatrix y_many = y0, y_seq = y0;
+  hardneg::simd::axpy_many(coef.row_ptr(0) + 1, coef.stride(), rows.data(), m, y_many.row_ptr(0), dim);
+  for (std::size_t j = 0; j < m; ++j) hardneg::simd::axpy(coef(j, 1), rows[j], y_seq.row_ptr(0), dim);
+  INFO("dim " << dim << ", " << m << " rows");
+  for (std::size_t c = 0; c < y_many.stride(); ++c) {
+    INFO("column " << c);
+    CHECK(y_many(0, c) == y_seq(0, c));
+  }
+  // And against the sum in double, so that a term dropped by both fails.
+  for (std::size_t c = 0; c < dim; ++c) {
+    double want = y0(0, c), scale = std::abs(want);
+    for (std::size_t j = 0; j < m; ++j) {
+      want += double(coef(j, 1)) * double(x(j, c));
+      scale += std::abs(double(coef(j, 1)) * double(x(j, c)));
+    }
+    CHECK(close(y_many(0, c), static_cast<real>(want), scale));
+  }
+}

@@ -190,12 +190,19 @@ class ScratchRows {
 
 /// Backward of cosine_scores with upstream d_scores: adds dL/dv = sum_k d_k
 /// q^_k into gv (dim floats) and d_k (v - s_k q^_k) / |q_k| into the rows
-/// ids[k] of table `item_table` of `grad`.
+/// ids[k] of table `item_table` of `grad`. A candidate with d_k = 0 (a
+/// margin loss's inactive negative: most of CCL's 2000 in SimpleX's
+/// configuration) adds nothing, so it is only touched, which keeps the
+/// touched rows, and so lazy optimizers, as with the arithmetic done.
 inline void cosine_scores_backward(const real* v, const RowMatrix& items, std::span<const index_t> ids,
                                    std::span<const real> d_scores, real* gv, GradientAccumulator& grad,
                                    std::size_t item_table) {
   const std::size_t d = items.dim();
   for (std::size_t k = 0; k < ids.size(); ++k) {
+    if (d_scores[k] == real(0)) {
+      grad.row(item_table, ids[k]);
+      continue;
+    }
     const real* q = items.row_ptr(static_cast<std::size_t>(ids[k]));
     const real len = l2_norm(q, d);
     const real n = std::max(len, norm_epsilon);

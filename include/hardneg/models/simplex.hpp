@@ -46,8 +46,13 @@
 // that user on that thread then use H_u without the positive.
 //
 // Cost: a tower is O(|H| dim + dim^2) and the attention keys tanh(W_k h_t +
-// b) with their logits O(|H| dim^2); score_items/backward need the tower.
-// Each thread keeps its last towers and users' keys in thread_local scratch
+// b) with their logits O(|H| dim^2) (one tiled product over the history,
+// dense_rows, and a SIMD tanh); score_items/backward need the tower, and
+// backward's gradients of W_k and the h_t are O(|H| dim^2) again (axpy_many
+// keeps the output row in registers). On Gowalla's training rows the sum of
+// |H| is 62.5 M per epoch, and these products weigh about as much as the
+// 2000 negatives' cosines (perf, 2026-12-07). Each thread keeps its last towers and
+// users' keys in thread_local scratch
 // (no allocation per call once it has grown); within a training batch
 // (between begin_batch and the next mutable access to the parameters, which
 // the optimizer step is) the keys are computed once per thread and user (they
@@ -95,6 +100,7 @@
 #include "hardneg/data/interactions.hpp"
 #include "hardneg/eval/recommend.hpp"
 #include "hardneg/io/model_file.hpp"
+#include "hardneg/models/detail/dense.hpp"
 #include "hardneg/models/mf.hpp"  // EmbeddingScorer and the cosine / dropout helpers
 #include "hardneg/models/recommendation.hpp"
 #include "hardneg/simd/gather_dot.hpp"
@@ -437,6 +443,7 @@ class SimpleX {
   struct Keys {
     detail::ScratchRows rows;  // one row per history item
     std::vector<real> logits;
+    std::vector<const real*> inputs;  // the history rows h_t
     index_t user = -1;
     std::uint64_t token = 0;
   };
@@ -449,15 +456,16 @@ class SimpleX {
     detail::ScratchRows rows;  // back_rows rows
     detail::ScratchRows gpre;  // attention: dL/d(W_k h_t + b), one row per history item
     std::vector<real> galpha;  // dL/d alpha_t
+    std::vector<const real*> wk_rows;  // the rows of W_k
   };
-  static constexpr std::size_t cached_keys = 4;
+  // At least Trainer::sample_ahead + 1 rows' towers and users' keys, so that
+  // a row's tower and keys survive from its sampling to its gradient step.
+  static constexpr std::size_t cached_towers = 16;
+  static constexpr std::size_t cached_keys = cached_towers;
   struct KeysCache {
     std::array<Keys, cached_keys> keys;
     std::size_t next = 0;
   };
-  // At least Trainer::sample_ahead + 1 rows' towers, so that a row's tower
-  // survives from its sampling to its gradient step.
-  static constexpr std::size_t cached_towers = 16;
   struct TowerCache {
     std::array<Tower, cached_towers> towers;
     std::size_t next = 0;
@@ -528,12 +536,17 @@ class SimpleX {
     const RowMatrix& wk = tables_[key_table];
     const real* bias = tables_[key_bias_table].row_ptr(0);
     const real* e = tables_[user_table].row_ptr(static_cast<std::size_t>(u));
-    k.rows.rows(hist.size(), d);
-    k.logits.resize(hist.size());
-    for (std::size_t s = 0; s < hist.size(); ++s) {
-      const real* h = items.row_ptr(static_cast<std::size_t>(hist[s]));
+    const std::size_t n = hist.size();
+    k.rows.rows(n, d);
+    k.logits.resize(n);
+    // All the pre-activations W_k h_t in one tiled product, then + b, tanh.
+    k.inputs.resize(n);
+    for (std::size_t s = 0; s < n; ++s) k.inputs[s] = items.row_ptr(static_cast<std::size_t>(hist[s]));
+    if (n > 0) detail::dense_rows(wk, 0, d, k.inputs.data(), n, k.rows.row(0), k.rows.stride());
+    for (std::size_t s = 0; s < n; ++s) {
       real* key = k.rows.row(s);
-      for (std::size_t r = 0; r < d; ++r) key[r] = std::tanh(simd::dot(wk.row_ptr(r), h, d) + bias[r]);
+      for (std::size_t r = 0; r < d; ++r) key[r] += bias[r];
+      detail::activate(detail::Activation::tanh, key, d);
       k.logits[s] = simd::dot(key, e, d);
     }
     k.user = u;
@@ -652,22 +665,22 @@ class SimpleX {
       real* gp = b.gpre.row(s);
       for (std::size_t c = 0; c < d; ++c) gp[c] = dlogit * e[c] * (real(1) - k[c] * k[c]);
     }
-    // dL/dW_k[r] += sum_t gpre_t[r] h_t;  dL/db += sum_t gpre_t.
-    for (std::size_t r = 0; r < d; ++r) {
-      real* row = grad.row(key_table, static_cast<index_t>(r));
-      for (std::size_t s = 0; s < n; ++s)
-        simd::axpy(b.gpre.row(s)[r], items.row_ptr(static_cast<std::size_t>(hist[s])), row, d);
-    }
+    // dL/dW_k[r] += sum_t gpre_t[r] h_t (column r of gpre times the keys'
+    // inputs h_t);  dL/db += sum_t gpre_t.
+    for (std::size_t r = 0; r < d; ++r)
+      simd::axpy_many(b.gpre.row(0) + r, b.gpre.stride(), keys.inputs.data(), n,
+                      grad.row(key_table, static_cast<index_t>(r)), d);
     real* gb = grad.row(key_bias_table, 0);
     for (std::size_t s = 0; s < n; ++s) simd::axpy(real(1), b.gpre.row(s), gb, d);
     // dL/dh_t += alpha_t ga + W_k^T gpre_t.
     const RowMatrix& wk = tables_[key_table];
+    b.wk_rows.resize(d);
+    for (std::size_t r = 0; r < d; ++r) b.wk_rows[r] = wk.row_ptr(r);
     real* gh = b.rows.row(gh_row);
     for (std::size_t s = 0; s < n; ++s) {
       if (s == t.skip) continue;
       for (std::size_t c = 0; c < d; ++c) gh[c] = t.alpha[s] * ga[c];
-      const real* gp = b.gpre.row(s);
-      for (std::size_t r = 0; r < d; ++r) simd::axpy(gp[r], wk.row_ptr(r), gh, d);
+      simd::axpy_many(b.gpre.row(s), 1, b.wk_rows.data(), d, gh, d);
       simd::axpy(real(1), gh, grad.row(h_table, hist[s]), d);
     }
   }

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <type_traits>
@@ -199,7 +200,36 @@ inline void axpy(real a, const real* x, real* y, std::size_t n) noexcept {
   std::size_t c = 0;
   for (; c + detail::width <= n; c += detail::width)
     xsimd::fma(av, batch::load_unaligned(x + c), batch::load_unaligned(y + c)).store_unaligned(y + c);
-  for (; c < n; ++c) y[c] += a * x[c];
+  // std::fma: one rounding, as the batches, whatever the compiler contracts.
+  for (; c < n; ++c) y[c] = std::fma(a, x[c], y[c]);
+}
+
+/// y[c] += sum_j a[j * a_stride] x_j[c] for c < n, over j < m in order: the
+/// sums of m axpy calls, bit for bit, with y's batches kept in registers
+/// across the x_j (a tile of 4 batches at a time) instead of stored after
+/// each. For products like dW += G^T X over a user's history.
+inline void axpy_many(const real* a, std::size_t a_stride, const real* const* x, std::size_t m, real* y,
+                      std::size_t n) noexcept {
+  using detail::batch;
+  constexpr std::size_t w = detail::width;
+  constexpr std::size_t tile = 4;
+  std::size_t c = 0;
+  for (; c + tile * w <= n; c += tile * w) {
+    batch acc[tile];
+    for (std::size_t t = 0; t < tile; ++t) acc[t] = batch::load_unaligned(y + c + t * w);
+    for (std::size_t j = 0; j < m; ++j) {
+      const batch aj(a[j * a_stride]);
+      for (std::size_t t = 0; t < tile; ++t) acc[t] = xsimd::fma(aj, batch::load_unaligned(x[j] + c + t * w), acc[t]);
+    }
+    for (std::size_t t = 0; t < tile; ++t) acc[t].store_unaligned(y + c + t * w);
+  }
+  for (; c + w <= n; c += w) {
+    batch acc = batch::load_unaligned(y + c);
+    for (std::size_t j = 0; j < m; ++j) acc = xsimd::fma(batch(a[j * a_stride]), batch::load_unaligned(x[j] + c), acc);
+    acc.store_unaligned(y + c);
+  }
+  for (; c < n; ++c)
+    for (std::size_t j = 0; j < m; ++j) y[c] = std::fma(a[j * a_stride], x[j][c], y[c]);
 }
 
 }  // namespace hardneg::simd

@@ -6,7 +6,13 @@
 // softplus_sigmoid() returns both from one exponential: a row of BPR over
 // many negatives (Softmax-v returns 200 per pair) needs the loss and the
 // derivative of each. The scalar references are losses/detail/stable_math.hpp.
+//
+// tanh_in_place() is the tanh activation of the dense layers (tanh(x) =
+// 2 sigmoid(2x) - 1): SimpleX's attention keys take |H| x dim of them per row.
 #pragma once
+
+#include <cmath>
+#include <cstddef>
 
 #include <xsimd/xsimd.hpp>
 
@@ -40,6 +46,16 @@ struct SoftplusSigmoid {
   const real_batch inv = one / (one + e);
   return {xsimd::max(x, real_batch(real(0))) + xsimd::log1p(e),
           xsimd::select(x >= real_batch(real(0)), inv, e * inv)};
+}
+
+/// y[c] = tanh(y[c]) for c < n: xsimd over whole batches, std::tanh on the
+/// tail. (noinline: the AVX-512 false positive above is reported where the
+/// batch code is inlined, so it stays in this function.)
+[[gnu::noinline]] inline void tanh_in_place(real* y, std::size_t n) noexcept {
+  std::size_t c = 0;
+  for (; c + real_batch::size <= n; c += real_batch::size)
+    xsimd::tanh(real_batch::load_unaligned(y + c)).store_unaligned(y + c);
+  for (; c < n; ++c) y[c] = std::tanh(y[c]);
 }
 
 }  // namespace hardneg::simd

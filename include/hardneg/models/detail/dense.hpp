@@ -57,6 +57,7 @@
 #include "hardneg/core/random.hpp"
 #include "hardneg/core/types.hpp"
 #include "hardneg/simd/gather_dot.hpp"
+#include "hardneg/simd/logistic.hpp"
 
 namespace hardneg::detail {
 
@@ -164,9 +165,7 @@ inline void activate(Activation a, real* y, std::size_t n) noexcept {
     case Activation::relu:
       for (std::size_t c = 0; c < n; ++c) y[c] = y[c] > real{0} ? y[c] : real{0};
       return;
-    case Activation::tanh:
-      for (std::size_t c = 0; c < n; ++c) y[c] = std::tanh(y[c]);
-      return;
+    case Activation::tanh: simd::tanh_in_place(y, n); return;
     case Activation::identity: return;
   }
 }
