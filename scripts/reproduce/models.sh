@@ -10,6 +10,8 @@
 #   gowalla   LightGCN + BPR (the LightGCN paper's setting) and SimpleX + CCL
 #             (the SimpleX reference configuration) on the LightGCN split; its
 #             two halves are also groups: gowalla-lightgcn, gowalla-simplex
+#   gowalla-lightgcn-shuffled  LightGCN + BPR with each pair once per epoch
+#             (not in the default list: the sampling comparison)
 #
 #   HARDNEG_DATA=../shared/data scripts/reproduce/models.sh [group...]
 #
@@ -73,18 +75,26 @@ group_www2023_200() {
 
 gowalla=(--train "$lgn/train.txt" --test "$lgn/test.txt" --threads "$threads" --k 20)
 
-group_gowalla_lightgcn() {
+lightgcn_run() {  # lightgcn_run NAME [extra tool arguments]
   # LightGCN paper's code (gusye1234/LightGCN-PyTorch): dim 64, 3 layers,
   # init N(0, 0.1^2), batch 2048, batch-mean BPR with one uniform negative that
   # excludes seen items, Adam lr 1e-3 (its budget was 1000 epochs; 400 take
-  # 100 min here at 2 threads, what one sitting allows). Its L2 is
+  # 90-100 min here at 2 threads, what one sitting allows). Its L2 is
   # 1e-4/2 x the squared norms of the batch's ego rows divided by the batch
   # size: a gradient about 1e-4 of the BPR one on each row, so wd 0 is the
   # nearest of our regularisers (coupled 1e-4 on whole tables is far stronger).
-  reproduce_run gowalla-lightgcn-bpr "${gowalla[@]}" --model lightgcn:layers=3,init=normal \
+  local name=$1
+  shift
+  reproduce_run "$name" "${gowalla[@]}" --model lightgcn:layers=3,init=normal \
     --init-std 0.1 --dim 64 --batch 2048 --optimizer adam:lr=1e-3 --reduction mean \
-    --sampler uniform:k=1 --loss bpr --seed 2020 --eval-every 20 --epochs "${EPOCHS:-400}"
+    --sampler uniform:k=1 --loss bpr --seed 2020 --eval-every 20 --epochs "${EPOCHS:-400}" "$@"
 }
+
+# The reference's epoch: as many draws as train pairs, each a uniform user,
+# then one of their items.
+group_gowalla_lightgcn() { lightgcn_run gowalla-lightgcn-bpr --pair-order by-user; }
+# Each train pair once per epoch, shuffled (our default): heavy users weigh more.
+group_gowalla_lightgcn_shuffled() { lightgcn_run gowalla-lightgcn-bpr-shuffled; }
 
 group_gowalla_simplex() {
   # SimpleX's Gowalla configuration (spec/algorithms.md 5.5, RecZoo

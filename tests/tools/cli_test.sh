@@ -59,6 +59,10 @@ expect_ok mml-loss '"ndcg@20": 0\.[0-9]+' -- \
   "$tool" train --synthetic tiny --loss mml:margins=0.3/0.5,weights=0.5/0.5 --sampler uniform:k=4 --epochs 1 --quiet
 expect_fail bad-number "not a number" -- \
   "$tool" train --synthetic tiny --optimizer adam:lr=fast --epochs 1 --quiet
+expect_ok pair-order '"pair_order": "by-user"' -- \
+  "$tool" train --synthetic tiny --pair-order by-user --epochs 1 --quiet
+expect_fail bad-pair-order "--pair-order.*random" -- \
+  "$tool" train --synthetic tiny --pair-order random --epochs 1 --quiet
 
 # Train, save, then evaluate and recommend from the file.
 common=(--synthetic tiny --k 10,20 --threads 2)

@@ -2,6 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
 #include "hardneg/data/synthetic.hpp"
 #include "hardneg/eval/evaluator.hpp"
 #include "hardneg/eval/popularity_scorer.hpp"
@@ -221,4 +226,72 @@ TEST_CASE("The trainer counts the sampled negatives above the positive and at or
     CHECK(above > ctx.negatives / 4);
     CHECK(above < 3 * ctx.negatives / 4);
   }
+}
+
+namespace {
+// Uniform<1> that also records the (user, positive) of every row it serves
+// (single-threaded use).
+struct RecordingUniform : Uniform<1> {
+  std::vector<Pair>* rows = nullptr;
+  template <class M>
+  void sample(const M& model, SampleContext& ctx, Negatives& out) const {
+    rows->push_back({ctx.user, ctx.positive});
+    Uniform<1>::sample(model, ctx, out);
+  }
+};
+
+bool before(const Pair& a, const Pair& b) { return a.user != b.user ? a.user < b.user : a.item < b.item; }
+
+std::vector<Pair> visited_rows(const Interactions& train, PairOrder order, int epochs, std::uint64_t seed) {
+  std::vector<Pair> rows;
+  RecordingUniform sampler;
+  sampler.rows = &rows;
+  MF model(train.n_users(), train.n_items(), {.dim = 4, .seed = 1});
+  Trainer<MF, RecordingUniform, BPR, SGD> trainer(
+      model, {.batch = 4, .epochs = epochs, .threads = 1, .seed = seed, .pair_order = order}, sampler);
+  trainer.fit(train);
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("Pair order: shuffled visits each pair once, by_user draws a uniform user, then an item",
+          "[trainer]") {
+  // User 0 has one item, user 1 nine, user 2 none: 10 pairs.
+  std::vector<Pair> pairs{{0, 3}};
+  for (index_t i = 1; i <= 9; ++i) pairs.push_back({1, i});
+  const Interactions train = Interactions::from_pairs(3, 12, pairs);
+  constexpr int epochs = 400;
+
+  const auto shuffled = visited_rows(train, PairOrder::shuffled, epochs, 7);
+  REQUIRE(shuffled.size() == 10 * epochs);
+  for (int e = 0; e < epochs; ++e) {
+    std::vector<Pair> epoch(shuffled.begin() + 10 * e, shuffled.begin() + 10 * (e + 1));
+    std::sort(epoch.begin(), epoch.end(), before);
+    CHECK(epoch == pairs);
+  }
+
+  const auto by_user = visited_rows(train, PairOrder::by_user, epochs, 7);
+  REQUIRE(by_user.size() == 10 * epochs);  // as many rows per epoch as pairs
+  std::array<int, 3> per_user{};
+  std::array<int, 12> per_item{};
+  for (const Pair& p : by_user) {
+    REQUIRE(std::binary_search(pairs.begin(), pairs.end(), p, before));  // always a train pair
+    ++per_user[static_cast<std::size_t>(p.user)];
+    if (p.user == 1) ++per_item[static_cast<std::size_t>(p.item)];
+  }
+  // Users 0 and 1 each with probability 1/2 (shuffled: 1/10 and 9/10):
+  // 4000 draws, sd 31.6; within 5 sd.
+  INFO("user 0: " << per_user[0] << ", user 1: " << per_user[1]);
+  CHECK(std::abs(per_user[0] - 2000) < 158);
+  CHECK(per_user[2] == 0);
+  // User 1's items uniformly: chi-square with 8 degrees of freedom below
+  // 26.1 (p = 0.001).
+  double chi2 = 0;
+  const double expected = per_user[1] / 9.0;
+  for (index_t i = 1; i <= 9; ++i) chi2 += std::pow(per_item[static_cast<std::size_t>(i)] - expected, 2) / expected;
+  INFO("chi-square " << chi2);
+  CHECK(chi2 < 26.1);
+  // Deterministic by seed, and the seed matters.
+  CHECK(visited_rows(train, PairOrder::by_user, 3, 7) == std::vector<Pair>(by_user.begin(), by_user.begin() + 30));
+  CHECK_FALSE(visited_rows(train, PairOrder::by_user, 3, 8) == std::vector<Pair>(by_user.begin(), by_user.begin() + 30));
 }

@@ -64,6 +64,7 @@ void run_train(const TrainArgs& a, Build build) {
   options.seed = a.seed;
   options.reduction = a.reduction == "mean" ? Reduction::mean : Reduction::sum;
   options.allow_seen = a.allow_seen;
+  options.pair_order = a.pair_order == "by-user" ? PairOrder::by_user : PairOrder::shuffled;
   options.schedule = make_schedule(a.schedule);
   Trainer<M, AnySampler<M>, AnyLoss, AnyOptimizer> trainer(
       model, options, make_sampler<M>(a.sampler), make_loss(a.loss), make_optimizer(a.optimizer));
@@ -122,7 +123,8 @@ void run_train(const TrainArgs& a, Build build) {
   out["settings"] = Json{{"model", a.model},         {"sampler", a.sampler},
                          {"loss", a.loss},           {"optimizer", a.optimizer},
                          {"schedule", a.schedule},   {"reduction", a.reduction},
-                         {"allow_seen", a.allow_seen}, {"dim", a.dim},
+                         {"allow_seen", a.allow_seen}, {"pair_order", a.pair_order},
+                         {"dim", a.dim},
                          {"init_std", a.init_std},   {"batch", a.batch},
                          {"threads", a.eval.threads}, {"seed", a.seed}};
   if (!a.early_stop.empty())

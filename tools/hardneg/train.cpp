@@ -69,6 +69,11 @@ void register_train(CLI::App& app) {
   cmd->add_option("--reduction", a->reduction, "Combine a batch's losses by sum or mean")
       ->check(CLI::IsMember({"sum", "mean"}))
       ->capture_default_str();
+  cmd->add_option("--pair-order", a->pair_order,
+                  "Pairs of an epoch: each once, shuffled; or by-user: as many draws of a uniform user, then "
+                  "one of their items (LightGCN's reference)")
+      ->check(CLI::IsMember({"shuffled", "by-user"}))
+      ->capture_default_str();
   cmd->add_flag("--allow-seen", a->allow_seen, "Samplers may return the user's train items (as the papers' code)");
   cmd->add_option("--dim", a->dim, "Embedding size")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--init-std", a->init_std, "Std of the normal initialisation")->capture_default_str();

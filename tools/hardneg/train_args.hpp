@@ -32,6 +32,7 @@ struct TrainArgs {
   std::string schedule = "constant";
   std::string reduction = "sum";
   bool allow_seen = false;
+  std::string pair_order = "shuffled";
   std::size_t dim = 32;
   double init_std = 0.1;
   std::size_t batch = 4096;

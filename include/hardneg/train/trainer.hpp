@@ -1,7 +1,8 @@
 // Trainer<Model, Sampler, Loss, Optimizer>: mini-batch training with negative
 // sampling, composed from four policies at compile time.
 //
-// One epoch: shuffle the (user, positive) pairs of the train set; for each
+// One epoch: shuffle the (user, positive) pairs of the train set (or, with
+// PairOrder::by_user, draw as many pairs user first); for each
 // mini-batch, every thread takes a fixed contiguous share of the batch and,
 // per pair, (1) scores the positive, (2) asks the sampler for weighted
 // negatives (hard samplers score candidates with the model), (3) scores the
@@ -50,6 +51,17 @@ namespace hardneg {
 /// weight decay, the choice changes results.
 enum class Reduction { sum, mean };
 
+/// How an epoch visits the train pairs.
+enum class PairOrder {
+  /// Every (user, positive) pair once, in a fresh random order.
+  shuffled,
+  /// As many draws as there are pairs, with replacement: a uniform user
+  /// among those with train items, then a uniform item of that user
+  /// (LightGCN's reference code samples so): each user weighs the same
+  /// whatever their number of items.
+  by_user
+};
+
 struct TrainerOptions {
   std::size_t batch = 4096;       ///< training pairs per mini-batch
   int epochs = 10;                ///< epochs fit() runs (callbacks may stop earlier)
@@ -60,6 +72,7 @@ struct TrainerOptions {
   /// reference code does (spec/algorithms.md 2.1).
   bool allow_seen = false;
   Schedule schedule = ConstantLR{};
+  PairOrder pair_order = PairOrder::shuffled;
 };
 
 template <class M, class S, class L, class O>
@@ -180,6 +193,10 @@ class Trainer {
         use_batch_ = true;
     }
     pairs_ = train.pairs();
+    active_users_.clear();
+    if (options_.pair_order == PairOrder::by_user)
+      for (index_t u = 0; u < train.n_users(); ++u)
+        if (!train.items_of(u).empty()) active_users_.push_back(u);
     // The seen-item test of the samplers, one probe instead of a search.
     seen_filter_.reset(options_.allow_seen ? 0 : pairs_.size());
     if (!options_.allow_seen)
@@ -204,8 +221,11 @@ class Trainer {
     if constexpr (requires { sampler_.on_epoch_begin(model_, train, epoch, pool_); })
       sampler_.on_epoch_begin(model_, train, epoch, pool_);
 
-    Rng shuffle_rng(options_.seed, stream_id(epoch, ~std::uint64_t{0}, 0));
-    shuffle_rng.shuffle(pairs_.begin(), pairs_.end());
+    Rng order_rng(options_.seed, stream_id(epoch, ~std::uint64_t{0}, 0));
+    if (options_.pair_order == PairOrder::shuffled)
+      order_rng.shuffle(pairs_.begin(), pairs_.end());
+    else
+      draw_pairs_by_user(train, order_rng);
 
     double epoch_loss = 0;
     NegativeCounts counts;
@@ -224,6 +244,15 @@ class Trainer {
     ctx.negatives = counts.sampled;
     ctx.negatives_above_positive = counts.above_positive;
     ctx.negatives_nonnegative = counts.nonnegative;
+  }
+
+  /// PairOrder::by_user: pairs_ gets pairs_.size() fresh draws.
+  void draw_pairs_by_user(const Interactions& train, Rng& rng) {
+    for (Pair& p : pairs_) {
+      const index_t u = active_users_[rng.below(active_users_.size())];
+      const auto items = train.items_of(u);
+      p = Pair{u, items[rng.below(items.size())]};
+    }
   }
 
   /// Returns the summed (unscaled) loss of the batch's rows; adds its
@@ -425,6 +454,7 @@ class Trainer {
   ThreadPool pool_;
   double base_lr_;
   std::vector<Pair> pairs_;
+  std::vector<index_t> active_users_;  // PairOrder::by_user: the users with train items
   SeenFilter seen_filter_;
   std::vector<Share> shares_;
   std::vector<GradientAccumulator> gradients_;
