@@ -108,7 +108,8 @@ def gowalla(runs, png):
     done = table(runs, GOWALLA, ("recall@20", "ndcg@20"), "model + loss")
     if not done:
         return
-    print("The table gives the last epoch's figures. The best evaluated epoch of each run:\n")
+    print("The table gives each run's figures at its end (an early-stopped run's are its best "
+          "epoch's model's). The best evaluated epoch of each run:\n")
     print("| model + loss | Recall@20 | NDCG@20 | epoch |")
     print("|---|---|---|---|")
     for label, r in done.items():
@@ -117,11 +118,13 @@ def gowalla(runs, png):
     print()
     fig, ax = plt.subplots(figsize=(5, 3.6))
     for label, r in done.items():
+        if not label.startswith("LightGCN"):
+            continue
         points = [(e["epoch"], e["recall@20"]) for e in r["log"] if "recall@20" in e]
         ax.plot([e for e, _ in points], [v for _, v in points], "o-", markersize=3, label=label)
     ax.axhline(GOWALLA[0][2][0], color="grey", linestyle="--", linewidth=1, label="LightGCN paper")
     ax.set_xlabel("epoch")
-    ax.set_title("Gowalla (LightGCN split): Recall@20", fontsize=10)
+    ax.set_title("LightGCN + BPR on Gowalla: Recall@20", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     save_figure(fig, png)
