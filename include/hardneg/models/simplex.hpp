@@ -51,9 +51,9 @@
 // backward's gradients of W_k and the h_t are O(|H| dim^2) again (axpy_many
 // keeps the output row in registers). On Gowalla's training rows the sum of
 // |H| is 62.5 M per epoch, and these products weigh about as much as the
-// 2000 negatives' cosines (perf, 2026-12-07). Each thread keeps its last towers and
-// users' keys in thread_local scratch
-// (no allocation per call once it has grown); within a training batch
+// 2000 negatives' cosines (perf, 2026-12-07). Each thread keeps its last
+// towers and users' keys in thread_local scratch (no allocation per call
+// once it has grown); within a training batch
 // (between begin_batch and the next mutable access to the parameters, which
 // the optimizer step is) the keys are computed once per thread and user (they
 // do not depend on the row) and a tower once per thread, user and left-out
