@@ -75,26 +75,26 @@ group_www2023_200() {
 
 gowalla=(--train "$lgn/train.txt" --test "$lgn/test.txt" --threads "$threads" --k 20)
 
-lightgcn_run() {  # lightgcn_run NAME [extra tool arguments]
+lightgcn_run() {  # lightgcn_run NAME EGO_L2 [extra tool arguments]
   # LightGCN paper's code (gusye1234/LightGCN-PyTorch): dim 64, 3 layers,
   # init N(0, 0.1^2), batch 2048, batch-mean BPR with one uniform negative that
   # excludes seen items, Adam lr 1e-3 (its budget was 1000 epochs; 400 take
-  # 90-100 min here at 2 threads, what one sitting allows). Its L2 is
-  # 1e-4/2 x the squared norms of the batch's ego rows divided by the batch
-  # size: a gradient about 1e-4 of the BPR one on each row, so wd 0 is the
-  # nearest of our regularisers (coupled 1e-4 on whole tables is far stronger).
-  local name=$1
-  shift
-  reproduce_run "$name" "${gowalla[@]}" --model lightgcn:layers=3,init=normal \
+  # 90-100 min here at 2 threads, what one sitting allows). Its L2 (decay
+  # 1e-4) is ego_l2: 1e-4/2 x the squared norms of each row's user, positive
+  # and negative in E_0, averaged over the batch's rows.
+  local name=$1 l2=$2
+  shift 2
+  reproduce_run "$name" "${gowalla[@]}" --model "lightgcn:layers=3,init=normal,ego_l2=$l2" \
     --init-std 0.1 --dim 64 --batch 2048 --optimizer adam:lr=1e-3 --reduction mean \
     --sampler uniform:k=1 --loss bpr --seed 2020 --eval-every 20 --epochs "${EPOCHS:-400}" "$@"
 }
 
-# The reference's epoch: as many draws as train pairs, each a uniform user,
-# then one of their items.
-group_gowalla_lightgcn() { lightgcn_run gowalla-lightgcn-bpr --pair-order by-user; }
-# Each train pair once per epoch, shuffled (our default): heavy users weigh more.
-group_gowalla_lightgcn_shuffled() { lightgcn_run gowalla-lightgcn-bpr-shuffled; }
+# The reference's configuration: its L2 and its epoch (as many draws as train
+# pairs, each a uniform user, then one of their items).
+group_gowalla_lightgcn() { lightgcn_run gowalla-lightgcn-bpr 1e-4 --pair-order by-user; }
+# Each train pair once per epoch, shuffled (our default; heavy users weigh
+# more), without L2: the run of session 9, before ego_l2 existed.
+group_gowalla_lightgcn_shuffled() { lightgcn_run gowalla-lightgcn-bpr-shuffled 0; }
 
 group_gowalla_simplex() {
   # SimpleX's Gowalla configuration (spec/algorithms.md 5.5, RecZoo

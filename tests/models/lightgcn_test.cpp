@@ -117,12 +117,21 @@ struct Row {
   std::vector<index_t> negatives;
 };
 
-/// The summed loss of `rows` for base embeddings (users, items), in double.
+/// The summed loss of `rows` for base embeddings (users, items), in double,
+/// plus the ego_l2 term: ego_l2 / 2 x the squared norms of each row's base
+/// user and items, averaged over the rows.
 template <class L>
 double full_loss(const L& loss, const Dense& a, const Dense& users, const Dense& items,
-                 std::size_t layers, const std::vector<Row>& rows) {
+                 std::size_t layers, const std::vector<Row>& rows, double ego_l2 = 0) {
   const auto [fu, fi] = dense_forward(a, users, items, layers);
   double total = 0;
+  for (const Row& row : rows) {
+    double norms = dot(users[static_cast<std::size_t>(row.user)], users[static_cast<std::size_t>(row.user)]);
+    for (const index_t i : row.negatives)
+      norms += dot(items[static_cast<std::size_t>(i)], items[static_cast<std::size_t>(i)]);
+    norms += dot(items[static_cast<std::size_t>(row.positive)], items[static_cast<std::size_t>(row.positive)]);
+    total += ego_l2 / 2 * norms / double(rows.size());
+  }
   for (const Row& row : rows) {
     const std::size_t k = row.negatives.size();
     std::vector<double> neg(k), w(k, 1.0 / double(k)), d_neg(k);
@@ -190,9 +199,12 @@ const std::vector<Row> test_batches[2] = {
     {{0, 1, {3, 4, 5}}, {2, 4, {1, 1, 5}}, {4, 0, {2, 3}}, {1, 3, {0}}}, {{3, 2, {5, 2}}}};
 
 template <class L>
-void check_gradient(const L& loss, std::size_t layers, const std::vector<Row>& rows) {
+void check_gradient(const L& loss, std::size_t layers, const std::vector<Row>& rows,
+                    double ego_l2 = 0) {
   const Interactions train = small_graph();
-  LightGCN model(train, normal_params(4, layers, 11));
+  LightGCN::Params params = normal_params(4, layers, 11);
+  params.ego_l2 = ego_l2;
+  LightGCN model(train, params);
   hardneg::ThreadPool pool(2);
   const hardneg::SparseGradient grad = run_batch(model, loss, rows, pool);
 
@@ -220,9 +232,9 @@ void check_gradient(const L& loss, std::size_t layers, const std::vector<Row>& r
       for (std::size_t c = 0; c < table[r].size(); ++c) {
         const double old = table[r][c];
         table[r][c] = old + h;
-        const double lp = full_loss(loss, a, users, items, layers, rows);
+        const double lp = full_loss(loss, a, users, items, layers, rows, ego_l2);
         table[r][c] = old - h;
-        const double lm = full_loss(loss, a, users, items, layers, rows);
+        const double lm = full_loss(loss, a, users, items, layers, rows, ego_l2);
         table[r][c] = old;
         const double fd = (lp - lm) / (2 * h);
         INFO("K " << layers << " table " << t << " row " << r << " col " << c << ": fd " << fd
@@ -374,10 +386,41 @@ TEST_CASE("LightGCN gradient w.r.t. E_0 matches finite differences (CCE)", "[mod
   check_gradient(hardneg::CCE(), layers, test_batches[GENERATE(0, 1)]);
 }
 
+// ego_l2 = 0.7 is far larger than the reference's 1e-4 so that the term
+// dominates: the test fails if a use is missed, counted twice, or put on E.
+TEST_CASE("LightGCN gradient with ego_l2 matches finite differences", "[models][lightgcn]") {
+  const std::size_t layers = GENERATE(0, 1, 3);
+  check_gradient(hardneg::BPR(), layers, test_batches[GENERATE(0, 1)], 0.7);
+  check_gradient(hardneg::CCE(), layers, test_batches[0], 0.7);
+}
+
+TEST_CASE("LightGCN ego_l2: each batch counts its own uses, bad values are rejected",
+          "[models][lightgcn]") {
+  const Interactions train = small_graph();
+  LightGCN::Params params = normal_params(4, 2, 11);
+  params.ego_l2 = 0.7;
+  LightGCN a(train, params), b(train, params);
+  hardneg::ThreadPool pool(1);
+  (void)run_batch(a, hardneg::BPR(), test_batches[0], pool);  // uses counted, not stepped
+  const auto ga = run_batch(a, hardneg::BPR(), test_batches[1], pool);
+  const auto gb = run_batch(b, hardneg::BPR(), test_batches[1], pool);
+  for (std::size_t t = 0; t < 2; ++t) {
+    REQUIRE(ga.rows(t).size() == gb.rows(t).size());
+    const std::size_t stride = a.parameters()[t].stride();
+    for (std::size_t k = 0; k < ga.rows(t).size(); ++k)
+      CHECK(std::equal(ga.values(t, k), ga.values(t, k) + stride, gb.values(t, k)));
+  }
+  for (const double bad : {-1e-4, std::nan("")}) {
+    params.ego_l2 = bad;
+    CHECK_THROWS_WITH(LightGCN(train, params), Catch::Contains("ego_l2 must be finite and >= 0"));
+  }
+}
+
 TEST_CASE("LightGCN products do not depend on the thread count", "[models][lightgcn]") {
   const auto& data = tiny();
-  LightGCN a(data.train, {.dim = 24, .layers = 3, .seed = 5});
-  LightGCN b(data.train, {.dim = 24, .layers = 3, .seed = 5});
+  const double ego_l2 = GENERATE(0.0, 1e-2);
+  LightGCN a(data.train, {.dim = 24, .layers = 3, .seed = 5, .ego_l2 = ego_l2});
+  LightGCN b(data.train, {.dim = 24, .layers = 3, .seed = 5, .ego_l2 = ego_l2});
   hardneg::ThreadPool one(1), two(2);
   a.begin_batch(0, one);
   b.begin_batch(0, two);

@@ -83,7 +83,7 @@ expect_fail truncated-model "truncated.bin" -- "$tool" eval "${common[@]}" --loa
 
 # Every model: train -> save -> eval (same metrics) -> recommend -> simulate sampler.
 for spec in mf:cosine=yes,dropout=0.1,init=xavier gmf:bias=no neumf:layers=2,dropout=0.1,activation=tanh \
-            lightgcn:layers=2 simplex simplex:aggregation=mean,g=0.5,history=shared; do
+            lightgcn:layers=2,ego_l2=1e-3 simplex simplex:aggregation=mean,g=0.5,history=shared; do
   name="${spec%%:*}"
   file="$work/$name.bin"
   trained="$(grep '"ndcg@20"' <<<"$("$tool" train "${common[@]}" --model "$spec" --epochs 2 \
@@ -104,6 +104,8 @@ expect_fail bad-model-value "key 'aggregation' has value 'max'; valid values: us
   "$tool" train --synthetic tiny --model simplex:aggregation=max --epochs 1 --quiet
 expect_fail model-check "--model 'mf:dropout=1': MF: user_dropout must be in" -- \
   "$tool" train --synthetic tiny --model mf:dropout=1 --epochs 1 --quiet
+expect_fail lightgcn-ego-l2 "LightGCN: ego_l2 must be finite and >= 0, got -1" -- \
+  "$tool" train --synthetic tiny --model lightgcn:ego_l2=-1 --epochs 1 --quiet
 expect_fail sampler-model-mismatch "'aobpr' needs a model with user and item embedding tables.*not lightgcn" -- \
   "$tool" train --synthetic tiny --model lightgcn --sampler aobpr --epochs 1 --quiet
 expect_fail simulate-sampler-model-mismatch "'kernel' needs a model with .*not neumf" -- \

@@ -1,6 +1,7 @@
 // hardneg train / load with LightGCN (models/lightgcn.hpp):
-//   --model lightgcn:layers=3,init=xavier_normal|normal
-// (init=normal uses --init-std; xavier_normal, the WWW'23 code's, ignores it.)
+//   --model lightgcn:layers=3,init=xavier_normal|normal,ego_l2=0
+// (init=normal uses --init-std; xavier_normal, the WWW'23 code's, ignores it;
+// ego_l2 is the LightGCN paper code's L2 on the batch's rows of E_0.)
 // The graph is the train data's, so loading needs the same train data:
 // LightGCN::load checks the file's graph fingerprint against it.
 #include <memory>
@@ -17,6 +18,7 @@ void train_lightgcn(const TrainArgs& a) {
   p.layers = count_key(spec, "layers", p.layers, 0);
   p.init = spec.choice("init", "xavier_normal", {"xavier_normal", "normal"}) == "normal" ? LightGCN::Init::normal
                                                                                        : LightGCN::Init::xavier_normal;
+  p.ego_l2 = spec.get("ego_l2", p.ego_l2);
   spec.finish();
   run_train<LightGCN>(a, [&](const Dataset& data) { return LightGCN(data.train, p); });
 }

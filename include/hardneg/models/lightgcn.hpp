@@ -13,7 +13,17 @@
 // Params: dim (64), layers K (3), init (xavier_normal as the WWW'23 code:
 // N(0, 2 / (rows + dim)) per table, PyTorch's xavier_normal_ of a rows x dim
 // weight; or normal: N(0, init_std^2)), seed (user table from Rng stream 0,
-// item table from stream 1, as MF). No dropout.
+// item table from stream 1, as MF), ego_l2 (0; see below). No dropout.
+//
+// ego_l2 = c adds the LightGCN paper code's regulariser to the loss:
+// (c / 2) (|u_0|^2 + sum_i |i_0|^2) for each back-propagated row, over its
+// user and items, averaged over the batch's rows whatever the Trainer's
+// reduction. It acts on the rows of E_0 the batch used, once per use, which
+// no optimizer's weight decay can do (they see E_0's rows only after the
+// graph spread the gradient over K-hop neighbourhoods). backward() counts the
+// uses (relaxed atomic increments: integer sums, so the result does not
+// depend on the threads) and end_batch() adds c n_r / rows e0_r to each used
+// row r (n_r its uses, rows the batch's back-propagated rows).
 //
 // Training (the Trainer's hooks, train/trainer.hpp):
 //  - begin_batch(seed, pool) propagates E = P E_0 from the current
@@ -49,6 +59,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -91,6 +102,7 @@ class LightGCN {
     Init init = Init::xavier_normal;      ///< initialisation of E_0
     double init_std = 0.1;                ///< standard deviation of Init::normal
     std::uint64_t seed = 1;               ///< initialisation seed
+    double ego_l2 = 0;                    ///< c/2 |e_0|^2 per use of a row, row-averaged
   };
 
   static constexpr std::string_view name() { return "lightgcn"; }
@@ -109,7 +121,7 @@ class LightGCN {
   LightGCN(const Interactions& train, index_t n_users, index_t n_items)
       : LightGCN(train, n_users, n_items, Params{}) {}
   LightGCN(const Interactions& train, index_t n_users, index_t n_items, Params p)
-      : layers_(p.layers) {
+      : layers_(p.layers), ego_l2_(p.ego_l2) {
     detail::require(n_users >= 0 && n_items >= 0, "LightGCN: negative number of users or items");
     detail::require(p.dim > 0, "LightGCN: dim must be positive");
     detail::require(p.layers <= max_layers,
@@ -118,6 +130,8 @@ class LightGCN {
     detail::require(
         std::isfinite(p.init_std) && p.init_std >= 0,
         "LightGCN: init_std must be finite and >= 0, got " + std::to_string(p.init_std));
+    detail::require(std::isfinite(p.ego_l2) && p.ego_l2 >= 0,
+                    "LightGCN: ego_l2 must be finite and >= 0, got " + std::to_string(p.ego_l2));
     graph_ = detail::BipartiteGraph(train, n_users, n_items);
     tables_[user_table] = RowMatrix(static_cast<std::size_t>(n_users), p.dim);
     tables_[item_table] = RowMatrix(static_cast<std::size_t>(n_items), p.dim);
@@ -217,6 +231,7 @@ class LightGCN {
   index_t n_items() const noexcept { return static_cast<index_t>(tables_[item_table].rows()); }
   std::size_t dim() const noexcept { return tables_[user_table].dim(); }
   std::size_t layers() const noexcept { return layers_; }
+  double ego_l2() const noexcept { return ego_l2_; }
   const detail::BipartiteGraph& graph() const noexcept { return graph_; }
 
   /// s(u, i) = <E_u, E_i> of the cached final embeddings.
@@ -254,6 +269,7 @@ class LightGCN {
       simd::axpy(dk, item_rows.row_ptr(static_cast<std::size_t>(items[k])), g_u, d);
       simd::axpy(dk, e_u, grad.row(item_table, items[k]), d);
     }
+    if (ego_l2_ > 0) count_uses(u, items);
   }
 
   // ---- Trainer hooks ----
@@ -261,6 +277,7 @@ class LightGCN {
   /// Propagates the current parameters (they changed since the last batch).
   void begin_batch(std::uint64_t /*batch_seed*/, ThreadPool& pool) {
     threads_ = pool.size();
+    if (ego_l2_ > 0) reset_uses();
     propagate(pool);
   }
 
@@ -293,6 +310,7 @@ class LightGCN {
     }
     graph_.mean_of_powers(grad_in_[user_table], grad_in_[item_table], layers_,
                           grad_out_[user_table], grad_out_[item_table], scratch_, pool);
+    if (ego_l2_ > 0) add_ego_l2(grad);
     graph_.expand(reach_[user_table], reach_[item_table], layers_, pool);
     for (std::size_t t = 0; t < 2; ++t) write_rows(grad.table(t), grad_out_[t], reach_[t], pool);
   }
@@ -379,6 +397,36 @@ class LightGCN {
     cache_version_ = version_;
   }
 
+  // ---- ego_l2: uses of E_0's rows in the batch (see the header comment)
+
+  void reset_uses() {
+    for (std::size_t t = 0; t < 2; ++t) uses_[t].assign(tables_[t].rows(), 0);
+  }
+
+  void count_uses(index_t u, std::span<const index_t> items) const noexcept {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    std::atomic_ref<std::uint32_t>(uses_[user_table][static_cast<std::size_t>(u)]).fetch_add(1, relaxed);
+    for (const index_t i : items)
+      std::atomic_ref<std::uint32_t>(uses_[item_table][static_cast<std::size_t>(i)]).fetch_add(1, relaxed);
+  }
+
+  /// grad_out_ += c n_r / rows e0_r on the batch's used rows (all of them
+  /// touched, so listed in `grad`); begin_batch() forgets the uses. Each
+  /// row uses one user: the rows are the sum of the users' uses.
+  void add_ego_l2(const SparseGradient& grad) {
+    std::uint64_t rows = 0;
+    for (const index_t u : grad.table(user_table).ids) rows += uses_[user_table][static_cast<std::size_t>(u)];
+    if (rows == 0) return;
+    for (std::size_t t = 0; t < 2; ++t)
+      for (const index_t id : grad.table(t).ids) {
+        const std::uint32_t n = uses_[t][static_cast<std::size_t>(id)];
+        if (n == 0) continue;
+        const auto w = static_cast<real>(ego_l2_ * n / static_cast<double>(rows));
+        simd::axpy(w, tables_[t].row_ptr(static_cast<std::size_t>(id)),
+                   grad_out_[t].row_ptr(static_cast<std::size_t>(id)), dim());
+      }
+  }
+
   void shape_dense(RowMatrix& m, std::size_t rows) const {
     if (m.rows() != rows || m.dim() != dim()) m = RowMatrix(rows, dim());
   }
@@ -404,6 +452,7 @@ class LightGCN {
   }
 
   std::size_t layers_ = default_layers;
+  double ego_l2_ = 0;
   detail::BipartiteGraph graph_;
   std::array<RowMatrix, 2> tables_;  // E_0: the parameters
   std::size_t threads_ = 1;          // the trainer's pool size (for set_training(false))
@@ -417,6 +466,9 @@ class LightGCN {
   // end_batch buffers: dense dL/dE, dense dL/dE_0, reachable rows.
   std::array<RowMatrix, 2> grad_in_, grad_out_;
   std::array<std::vector<std::uint8_t>, 2> reach_;
+  // ego_l2: uses of each E_0 row in this batch (counted by const backward()
+  // from several threads: atomic_ref).
+  mutable std::array<std::vector<std::uint32_t>, 2> uses_;
 };
 
 }  // namespace hardneg
