@@ -125,11 +125,13 @@ double full_loss(const L& loss, const Dense& a, const Dense& users, const Dense&
                  std::size_t layers, const std::vector<Row>& rows, double ego_l2 = 0) {
   const auto [fu, fi] = dense_forward(a, users, items, layers);
   double total = 0;
+  const auto squared = [](const Dense& table, index_t id) {
+    const auto& x = table[static_cast<std::size_t>(id)];
+    return dot(x, x);
+  };
   for (const Row& row : rows) {
-    double norms = dot(users[static_cast<std::size_t>(row.user)], users[static_cast<std::size_t>(row.user)]);
-    for (const index_t i : row.negatives)
-      norms += dot(items[static_cast<std::size_t>(i)], items[static_cast<std::size_t>(i)]);
-    norms += dot(items[static_cast<std::size_t>(row.positive)], items[static_cast<std::size_t>(row.positive)]);
+    double norms = squared(users, row.user) + squared(items, row.positive);
+    for (const index_t i : row.negatives) norms += squared(items, i);
     total += ego_l2 / 2 * norms / double(rows.size());
   }
   for (const Row& row : rows) {
@@ -504,6 +506,16 @@ TEST_CASE("LightGCN training is deterministic per thread count (DNS and uniform)
     const auto d = train_lightgcn(p, threads, 1, hardneg::Uniform<>());
     CHECK(c.base_item_embeddings() == d.base_item_embeddings());
   }
+  // ego_l2 through the Trainer: counted on two threads, still deterministic,
+  // and it changes the result.
+  LightGCN::Params l2 = p;
+  l2.ego_l2 = 0.05;
+  const auto f = train_lightgcn(l2, 2, 2, hardneg::DNS<5, 200>());
+  const auto g = train_lightgcn(l2, 2, 2, hardneg::DNS<5, 200>());
+  CHECK(f.base_user_embeddings() == g.base_user_embeddings());
+  CHECK(f.base_item_embeddings() == g.base_item_embeddings());
+  const auto without = train_lightgcn(p, 2, 2, hardneg::DNS<5, 200>());
+  CHECK_FALSE(f.base_item_embeddings() == without.base_item_embeddings());
   // After fit() the cache holds the trained parameters' propagation.
   auto e = train_lightgcn(p, 2, 1);
   const RowMatrix final_items = e.final_item_embeddings();

@@ -404,10 +404,12 @@ class LightGCN {
   }
 
   void count_uses(index_t u, std::span<const index_t> items) const noexcept {
-    constexpr auto relaxed = std::memory_order_relaxed;
-    std::atomic_ref<std::uint32_t>(uses_[user_table][static_cast<std::size_t>(u)]).fetch_add(1, relaxed);
-    for (const index_t i : items)
-      std::atomic_ref<std::uint32_t>(uses_[item_table][static_cast<std::size_t>(i)]).fetch_add(1, relaxed);
+    const auto count = [this](std::size_t table, index_t id) {
+      std::atomic_ref<std::uint32_t>(uses_[table][static_cast<std::size_t>(id)])
+          .fetch_add(1, std::memory_order_relaxed);
+    };
+    count(user_table, u);
+    for (const index_t i : items) count(item_table, i);
   }
 
   /// grad_out_ += c n_r / rows e0_r on the batch's used rows (all of them
@@ -415,7 +417,8 @@ class LightGCN {
   /// row uses one user: the rows are the sum of the users' uses.
   void add_ego_l2(const SparseGradient& grad) {
     std::uint64_t rows = 0;
-    for (const index_t u : grad.table(user_table).ids) rows += uses_[user_table][static_cast<std::size_t>(u)];
+    for (const index_t u : grad.table(user_table).ids)
+      rows += uses_[user_table][static_cast<std::size_t>(u)];
     if (rows == 0) return;
     for (std::size_t t = 0; t < 2; ++t)
       for (const index_t id : grad.table(t).ids) {
